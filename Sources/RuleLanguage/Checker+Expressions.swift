@@ -1,0 +1,271 @@
+extension CheckerState {
+    /// Types an expression and resolves its names; nil after reporting errors.
+    mutating func typeCheck(_ expression: Expression, _ context: ExpressionContext) -> TypedExpression? {
+        let at = expression.location
+        switch expression.kind {
+        case .number(let value):
+            return TypedExpression(.constant(value), type: .number, mayBeMissing: false, at: at)
+        case .boolean(let value):
+            return TypedExpression(.constant(value ? 1 : 0), type: .boolean, mayBeMissing: false, at: at)
+        case .string(let text):
+            error("a text literal (\"\(text)\") can only be compared with an enum, listed after 'in', or passed to contains()", at: at)
+            return nil
+        case .name(let name):
+            return resolve(name, at: at, context)
+        case .call(let name, let arguments):
+            return call(name, arguments, at: at, context)
+        case .unary(.negate, let operand):
+            guard let typed = typeCheck(operand, context), expect(typed, .number, "'-'") else { return nil }
+            return TypedExpression(.unary(.negate, typed), type: .number, mayBeMissing: typed.mayBeMissing, at: at)
+        case .unary(.not, let operand):
+            guard let typed = typeCheck(operand, context), expect(typed, .boolean, "'not'") else { return nil }
+            return TypedExpression(.unary(.not, typed), type: .boolean, mayBeMissing: typed.mayBeMissing, at: at)
+        case .binary(let op, let lhs, let rhs):
+            return binary(op, lhs, rhs, at: at, context)
+        case .conditional(let condition, let then, let otherwise):
+            let typedCondition = typeCheck(condition, context)
+            let typedThen = typeCheck(then, context), typedElse = typeCheck(otherwise, context)
+            guard let c = typedCondition, let a = typedThen, let b = typedElse, expect(c, .boolean, "the condition of 'if'") else { return nil }
+            guard a.type == b.type else {
+                error("the branches of 'if' have different types: \(a.type) and \(b.type)", at: otherwise.location)
+                return nil
+            }
+            return TypedExpression(.conditional(c, a, b), type: a.type, mayBeMissing: c.mayBeMissing || a.mayBeMissing || b.mayBeMissing, at: at)
+        case .membership(let operand, let list, let negated):
+            return membership(operand, list, negated: negated, at: at, context)
+        }
+    }
+
+    mutating func expect(_ typed: TypedExpression, _ type: ValueType, _ what: String) -> Bool {
+        if typed.type == type { return true }
+        error("\(what) needs a \(type), but this is \(typed.type)", at: typed.location)
+        return false
+    }
+
+    private mutating func resolve(_ name: String, at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
+        if name == "score" || name == "grade" {
+            guard context.allowsScore else {
+                error("'\(name)' is only known after scoring; \(context.what) cannot read it (knock-outs and routes can)", at: location)
+                return nil
+            }
+            if name == "score" {
+                guard ast.scorecard != nil else { error("'score' needs a scorecard section", at: location); return nil }
+                return TypedExpression(.score, type: .number, mayBeMissing: false, at: location)
+            }
+            guard !gradeNames.isEmpty else { error("'grade' needs a grades section", at: location); return nil }
+            return TypedExpression(.grade, type: .enumeration(gradeNames), mayBeMissing: false, at: location)
+        }
+        if let declaration = valueDeclarationByName[name] {
+            if let start = valueStack.firstIndex(of: declaration) {
+                let cycle = (valueStack[start...] + [declaration]).map { ast.values[$0].name }
+                error("value '\(name)' depends on itself: \(cycle.joined(separator: " → "))", at: location)
+                return nil
+            }
+            guard let position = checkValue(declaration) else { return nil }
+            usedValues.insert(position)
+            let value = values[position]
+            return TypedExpression(.value(position), type: value.expression.type, mayBeMissing: value.expression.mayBeMissing, at: location)
+        }
+        if tableByName[name] != nil {
+            error("table '\(name)' is used like a function: \(name)(key)", at: location)
+            return nil
+        }
+        if let index = fieldByPath[name] ?? fieldByShortName[name] ?? nil {
+            usedFields.insert(index)
+            let field = fields[index]
+            if field.type == .string {
+                error("string field '\(field.path)' can only be tested with exists(); declare it as an enum to compare its values", at: location)
+                return nil
+            }
+            let missing = !field.required && field.defaultValue == nil
+            return TypedExpression(.field(index), type: field.valueType, mayBeMissing: missing, at: location)
+        }
+        let candidates = Array(valueDeclarationByName.keys) + fields.map(\.path) + fields.compactMap { $0.segments.count > 1 ? $0.segments.last : nil }
+        if case .some(.none) = fieldByShortName[name] {
+            _ = resolveFieldName(name, at: location, what: "name")
+            return nil
+        }
+        error("unknown name '\(name)'\(Suggestion.hint(for: name, in: candidates))", at: location)
+        return nil
+    }
+
+    private mutating func binary(_ op: Expression.BinaryOperator, _ lhs: Expression, _ rhs: Expression,
+                                 at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
+        if op == .equal || op == .notEqual {
+            if case .string(let text) = rhs.kind { return compareEnum(lhs, text, rhs.location, negated: op == .notEqual, at: location, context) }
+            if case .string(let text) = lhs.kind { return compareEnum(rhs, text, lhs.location, negated: op == .notEqual, at: location, context) }
+        }
+        let typedLeft = typeCheck(lhs, context), typedRight = typeCheck(rhs, context)
+        guard let a = typedLeft, let b = typedRight else { return nil }
+        let missing = a.mayBeMissing || b.mayBeMissing
+        if op.isArithmetic {
+            guard expect(a, .number, "'\(op.rawValue)'"), expect(b, .number, "'\(op.rawValue)'") else { return nil }
+            return TypedExpression(.binary(op, a, b), type: .number, mayBeMissing: missing, at: location)
+        }
+        if op == .and || op == .or {
+            guard expect(a, .boolean, "'\(op.rawValue)'"), expect(b, .boolean, "'\(op.rawValue)'") else { return nil }
+            return TypedExpression(.binary(op, a, b), type: .boolean, mayBeMissing: missing, at: location)
+        }
+        if op == .equal || op == .notEqual {
+            guard a.type == b.type, a.type != .list else {
+                error("cannot compare \(a.type) with \(b.type) using '\(op.rawValue)'", at: location)
+                return nil
+            }
+        } else {
+            guard expect(a, .number, "'\(op.rawValue)'"), expect(b, .number, "'\(op.rawValue)'") else { return nil }
+        }
+        return TypedExpression(.binary(op, a, b), type: .boolean, mayBeMissing: missing, at: location)
+    }
+
+    /// `product == "personal"`: the literal must be one of the enum's values, and becomes its ordinal.
+    private mutating func compareEnum(_ operand: Expression, _ text: String, _ textLocation: SourceLocation, negated: Bool,
+                                      at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
+        guard let typed = typeCheck(operand, context) else { return nil }
+        guard case .enumeration(let values) = typed.type else {
+            error("only enums can be compared with a text literal; this is \(typed.type)", at: operand.location)
+            return nil
+        }
+        guard let ordinal = ordinal(of: text, in: values, at: textLocation, typed) else { return nil }
+        let constant = TypedExpression(.constant(Double(ordinal)), type: typed.type, mayBeMissing: false, at: textLocation)
+        return TypedExpression(.binary(negated ? .notEqual : .equal, typed, constant), type: .boolean, mayBeMissing: typed.mayBeMissing, at: location)
+    }
+
+    mutating func ordinal(of text: String, in values: [String], at location: SourceLocation, _ operand: TypedExpression) -> Int? {
+        if let ordinal = values.firstIndex(of: text) { return ordinal }
+        let subject: String
+        switch operand.kind {
+        case .field(let index): subject = fields[index].path
+        case .grade: subject = "grade"
+        default: subject = "this enum"
+        }
+        error("\"\(text)\" is not a value of \(subject) (\(values.joined(separator: ", ")))\(Suggestion.hint(for: text, in: values))", at: location)
+        return nil
+    }
+
+    private mutating func membership(_ operand: Expression, _ list: [Expression], negated: Bool,
+                                     at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
+        guard let typed = typeCheck(operand, context) else { return nil }
+        switch typed.type {
+        case .enumeration(let values):
+            var ordinals: [Int] = []
+            for item in list {
+                guard case .string(let text) = item.kind else {
+                    error("the list after 'in' must hold text values of the enum", at: item.location)
+                    return nil
+                }
+                guard let ordinal = ordinal(of: text, in: values, at: item.location, typed) else { return nil }
+                ordinals.append(ordinal)
+            }
+            return TypedExpression(.enumMembership(typed, ordinals: ordinals, negated: negated), type: .boolean, mayBeMissing: typed.mayBeMissing, at: location)
+        case .number:
+            var numbers: [Double] = []
+            for item in list {
+                guard case .number(let value) = item.kind else {
+                    error("the list after 'in' must hold numbers here", at: item.location)
+                    return nil
+                }
+                numbers.append(value)
+            }
+            return TypedExpression(.numberMembership(typed, numbers, negated: negated), type: .boolean, mayBeMissing: typed.mayBeMissing, at: location)
+        default:
+            error("'in' needs an enum or a number on its left; this is \(typed.type) (use contains(list, \"x\") for lists)", at: operand.location)
+            return nil
+        }
+    }
+
+    private mutating func call(_ name: String, _ arguments: [Expression], at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
+        if let table = tableByName[name] {
+            guard arguments.count == 1 else {
+                error("table \(name)(…) takes one key, found \(arguments.count)", at: location)
+                return nil
+            }
+            guard let key = typeCheck(arguments[0], context) else { return nil }
+            guard key.type == tables[table].keyType else {
+                error("table '\(name)' is keyed by \(tables[table].keyType), but this is \(key.type)", at: arguments[0].location)
+                return nil
+            }
+            usedTables.insert(table)
+            let incomplete = tables[table].values.contains { $0.isNaN }
+            return TypedExpression(.table(table, key), type: .number, mayBeMissing: key.mayBeMissing || incomplete, at: location)
+        }
+        guard let function = TypedExpression.Function(rawValue: name) else {
+            let known = TypedExpression.Function.allCases.map(\.rawValue) + Array(tableByName.keys)
+            error("unknown function '\(name)'\(Suggestion.hint(for: name, in: known))", at: location)
+            return nil
+        }
+        func arity(_ range: ClosedRange<Int>) -> Bool {
+            if range.contains(arguments.count) { return true }
+            let wanted = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) or \(range.upperBound)"
+            error("\(name)() takes \(wanted) argument\(range.upperBound == 1 ? "" : "s"), found \(arguments.count)", at: location)
+            return false
+        }
+        switch function {
+        case .contains:
+            guard arity(2...2) else { return nil }
+            guard case .name(let listName) = arguments[0].kind,
+                  let field = fieldByPath[listName] ?? fieldByShortName[listName] ?? nil, fields[field].type == .list else {
+                error("contains() takes a list field first, e.g. contains(documents, \"income_proof\")", at: arguments[0].location)
+                return nil
+            }
+            guard case .string(let text) = arguments[1].kind else {
+                error("contains() takes a text literal second", at: arguments[1].location)
+                return nil
+            }
+            usedFields.insert(field)
+            var bit = fields[field].listConstants.firstIndex(of: text)
+            if bit == nil {
+                guard fields[field].listConstants.count < 52 else {
+                    error("at most 52 different texts can be tested in list '\(fields[field].path)'", at: arguments[1].location)
+                    return nil
+                }
+                fields[field].listConstants.append(text)
+                bit = fields[field].listConstants.count - 1
+                if case .list(let items) = ast.fields[field].defaultValue, items.contains(text) {
+                    fields[field].defaultMask |= 1 << UInt64(bit!)
+                }
+            }
+            let missing = !fields[field].required && fields[field].defaultValue == nil
+            return TypedExpression(.contains(field: field, bit: bit!), type: .boolean, mayBeMissing: missing, at: location)
+        case .exists:
+            guard arity(1...1) else { return nil }
+            if case .name(let name) = arguments[0].kind, let field = fieldByPath[name] ?? fieldByShortName[name] ?? nil, fields[field].type == .string {
+                usedFields.insert(field)
+                let typed = TypedExpression(.field(field), type: .string, mayBeMissing: !fields[field].required, at: arguments[0].location)
+                return TypedExpression(.call(.exists, [typed]), type: .boolean, mayBeMissing: false, at: location)
+            }
+            guard let typed = typeCheck(arguments[0], context) else { return nil }
+            if !typed.mayBeMissing {
+                warning("exists() is always true here: this value is never missing", at: location)
+            }
+            return TypedExpression(.call(.exists, [typed]), type: .boolean, mayBeMissing: false, at: location)
+        case .len:
+            guard arity(1...1) else { return nil }
+            guard let typed = typeCheck(arguments[0], context), expect(typed, .list, "len()") else { return nil }
+            return TypedExpression(.call(.len, [typed]), type: .number, mayBeMissing: typed.mayBeMissing, at: location)
+        case .coalesce:
+            guard arity(2...2) else { return nil }
+            let typedArguments = arguments.map { typeCheck($0, context) }
+            guard let a = typedArguments[0], let b = typedArguments[1] else { return nil }
+            guard a.type == b.type, a.type != .list, a.type != .string else {
+                error("coalesce() needs two values of the same type; found \(a.type) and \(b.type)", at: location)
+                return nil
+            }
+            return TypedExpression(.call(.coalesce, [a, b]), type: a.type, mayBeMissing: a.mayBeMissing && b.mayBeMissing, at: location)
+        case .min, .max, .abs, .round, .floor, .ceil:
+            let range: ClosedRange<Int> = function == .min || function == .max ? 2...Int.max : function == .round ? 1...2 : 1...1
+            guard arity(range) else { return nil }
+            var typed: [TypedExpression] = []
+            for argument in arguments {
+                guard let t = typeCheck(argument, context), expect(t, .number, "\(name)()") else { return nil }
+                typed.append(t)
+            }
+            if function == .round, typed.count == 2 {
+                guard case .constant(let digits) = typed[1].kind, digits == digits.rounded(), (0...15).contains(digits) else {
+                    error("round()'s second argument is a whole number of decimal places from 0 to 15", at: typed[1].location)
+                    return nil
+                }
+            }
+            return TypedExpression(.call(function, typed), type: .number, mayBeMissing: typed.contains(where: \.mayBeMissing), at: location)
+        }
+    }
+}

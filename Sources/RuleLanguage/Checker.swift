@@ -1,0 +1,259 @@
+/// Resolves names, checks types and lints a `PolicyAST`, producing a `CheckedPolicy` when there are no errors.
+/// Every problem is reported in one run.
+public enum Checker {
+    public static func check(_ ast: PolicyAST) -> (CheckedPolicy?, [Diagnostic]) {
+        var checker = CheckerState(ast: ast)
+        let policy = checker.run()
+        let diagnostics = checker.diagnostics
+        return (diagnostics.hasErrors ? nil : policy, diagnostics)
+    }
+}
+
+/// Where in a ruleset an expression stands, which decides the names it may read.
+struct ExpressionContext {
+    var what: String
+    /// Knock-outs and routing may read `score` and `grade`; validation and values may not.
+    var allowsScore: Bool
+}
+
+struct CheckerState {
+    static let reservedNames: Set<String> = ["score", "grade", "missing"]
+
+    let ast: PolicyAST
+    var diagnostics: [Diagnostic] = []
+    var fields: [CheckedField] = []
+    var fieldByPath: [String: Int] = [:]
+    /// The last segment of each path, when it names one field only (nil when ambiguous).
+    var fieldByShortName: [String: Int?] = [:]
+    var tables: [CheckedTable] = []
+    var tableByName: [String: Int] = [:]
+    var valueDeclarationByName: [String: Int] = [:]
+    /// Per declared value: nil until checked; its index in `values` once checked.
+    var valueOrder: [Int?] = []
+    /// Values being checked, outermost first: a name found here is a dependency cycle.
+    var valueStack: [Int] = []
+    var values: [CheckedValue] = []
+    var valueFieldReads: [[Int]] = []
+    var usedFields: Set<Int> = []
+    var usedValues: Set<Int> = []
+    var usedTables: Set<Int> = []
+    var gradeNames: [String] = []
+
+    init(ast: PolicyAST) {
+        self.ast = ast
+    }
+
+    mutating func error(_ message: String, at location: SourceLocation, notes: [Diagnostic] = []) {
+        diagnostics.append(.error(message, at: location, notes: notes))
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation) {
+        diagnostics.append(.warning(message, at: location))
+    }
+
+    mutating func run() -> CheckedPolicy {
+        var codes = ErrorCodes()
+        if let custom = ast.settings?.errorCodes {
+            codes.required = custom["required"] ?? codes.required
+            codes.type = custom["type"] ?? codes.type
+            codes.format = custom["format"] ?? codes.format
+            codes.enumeration = custom["enum"] ?? codes.enumeration
+            codes.range = custom["range"] ?? codes.range
+            codes.malformedJSON = custom["malformed_json"] ?? codes.malformedJSON
+        }
+        declareFields()
+        gradeNames = ast.grades?.bands.map(\.grade) ?? []
+        declareTables()
+        declareValues()
+        for index in ast.values.indices { _ = checkValue(index) }
+        let checks = checkChecks()
+        let knockouts = checkKnockouts()
+        let scorecard = checkScorecard()
+        let grades = checkGrades(hasScorecard: scorecard != nil)
+        let routes = checkRouting()
+        lintUnused()
+        let identifiers = fields.indices.filter { ast.fields[$0].isIdentifier }
+        if identifiers.count > 1 {
+            error("only one field can be the id; '\(fields[identifiers[0]].path)' already is",
+                  at: fields[identifiers[1]].location)
+        }
+        return CheckedPolicy(name: ast.settings?.name, errorCodes: codes, fields: fields, tables: tables, values: values,
+                             checks: checks, knockouts: knockouts, scorecard: scorecard, grades: grades, routes: routes,
+                             identifierField: identifiers.first)
+    }
+
+    private mutating func declareFields() {
+        if ast.fields.isEmpty {
+            error("the ruleset declares no input fields; add a 'fields' section", at: ast.routing?.location ?? SourceLocation(file: "rules", line: 1, column: 1))
+        }
+        for declaration in ast.fields {
+            if let first = fieldByPath[declaration.path] {
+                error("field '\(declaration.path)' is declared twice", at: declaration.location,
+                      notes: [.note("first declared here", at: fields[first].location)])
+                continue
+            }
+            let segments = declaration.path.split(separator: ".").map(String.init)
+            if let clash = fields.first(where: { $0.segments.starts(with: segments) || segments.starts(with: $0.segments) }) {
+                error("field '\(declaration.path)' clashes with '\(clash.path)': one cannot be both a value and an object",
+                      at: declaration.location, notes: [.note("declared here", at: clash.location)])
+                continue
+            }
+            if Self.reservedNames.contains(declaration.path) || ExpressionParser.keywords.contains(declaration.path) {
+                error("'\(declaration.path)' is a reserved name", at: declaration.location)
+            }
+            var pattern: Pattern?
+            if let text = declaration.pattern {
+                switch Pattern.parse(text) {
+                case .success(let parsed): pattern = parsed
+                case .failure(let failure):
+                    let at = declaration.patternLocation ?? declaration.location
+                    error("invalid pattern: \(failure.message)", at: at.advanced(by: failure.offset + 1))
+                }
+            }
+            var defaultValue: Double?
+            switch declaration.defaultValue {
+            case .number(let value): defaultValue = value
+            case .boolean(let value): defaultValue = value ? 1 : 0
+            case .string(let text):
+                if case .enumeration(let values) = declaration.type, let ordinal = values.firstIndex(of: text) {
+                    defaultValue = Double(ordinal)
+                } else {
+                    error("a string field cannot have a default; only its absence can be tested", at: declaration.location)
+                }
+            case .list(let items): defaultValue = Double(items.count)
+            case nil: break
+            }
+            if let range = declaration.range, let value = defaultValue, !range.contains(value) {
+                error("default \(Expression.format(value)) of '\(declaration.path)' is outside its range \(range)", at: declaration.location)
+            }
+            let index = fields.count
+            fieldByPath[declaration.path] = index
+            let short = segments.last!
+            if short != declaration.path {
+                fieldByShortName[short] = fieldByShortName[short] == nil ? index : .some(nil)
+            }
+            fields.append(CheckedField(path: declaration.path, segments: segments, type: declaration.type,
+                                       required: declaration.required, defaultValue: defaultValue, defaultMask: 0,
+                                       pattern: pattern, range: declaration.range, listConstants: [],
+                                       location: declaration.location, description: declaration.description))
+        }
+    }
+
+    private mutating func declareTables() {
+        for declaration in ast.tables {
+            if tableByName[declaration.name] != nil || fieldByPath[declaration.name] != nil {
+                error("'\(declaration.name)' is already declared", at: declaration.location)
+                continue
+            }
+            guard let keyField = resolveFieldName(declaration.key, at: declaration.keyLocation, what: "table key") else { continue }
+            guard case .enumeration(let keys) = fields[keyField].valueType else {
+                error("table '\(declaration.name)' must be keyed by an enum field; '\(declaration.key)' is \(fields[keyField].valueType)",
+                      at: declaration.keyLocation)
+                continue
+            }
+            var entries = [Double](repeating: declaration.defaultValue ?? .nan, count: keys.count)
+            var seen = Set<Int>()
+            for entry in declaration.entries {
+                guard let ordinal = keys.firstIndex(of: entry.key) else {
+                    error("'\(entry.key)' is not a value of \(declaration.key)\(Suggestion.hint(for: entry.key, in: keys))", at: entry.location)
+                    continue
+                }
+                seen.insert(ordinal)
+                entries[ordinal] = entry.value
+            }
+            let absent = keys.indices.filter { !seen.contains($0) }.map { keys[$0] }
+            if !absent.isEmpty, declaration.defaultValue == nil {
+                warning("table '\(declaration.name)' has no entry for \(absent.joined(separator: ", ")); it gives missing for them (add a default)",
+                        at: declaration.location)
+            }
+            tableByName[declaration.name] = tables.count
+            tables.append(CheckedTable(name: declaration.name, values: entries, keyType: .enumeration(keys), location: declaration.location))
+        }
+    }
+
+    private mutating func declareValues() {
+        valueOrder = Array(repeating: nil, count: ast.values.count)
+        for (index, declaration) in ast.values.enumerated() {
+            let name = declaration.name
+            if let first = valueDeclarationByName[name] {
+                error("value '\(name)' is declared twice", at: declaration.location,
+                      notes: [.note("first declared here", at: ast.values[first].location)])
+                continue
+            }
+            if let field = fieldByPath[name] ?? fieldByShortName[name] ?? nil {
+                error("value '\(name)' has the same name as field '\(fields[field].path)'; rename one", at: declaration.location)
+                continue
+            }
+            if tableByName[name] != nil || TypedExpression.Function(rawValue: name) != nil || Self.reservedNames.contains(name)
+                || ExpressionParser.keywords.contains(name) {
+                error("'\(name)' is a reserved name or already names a table or function", at: declaration.location)
+                continue
+            }
+            valueDeclarationByName[name] = index
+        }
+    }
+
+    /// Type-checks value `index` (and, first, the values it reads), returning its position in evaluation order.
+    mutating func checkValue(_ index: Int) -> Int? {
+        if let done = valueOrder[index] { return done }
+        let declaration = ast.values[index]
+        if valueStack.contains(index) { return nil }
+        valueStack.append(index)
+        defer { valueStack.removeLast() }
+        guard let typed = typeCheck(declaration.expression, ExpressionContext(what: "value '\(declaration.name)'", allowsScore: false)) else {
+            return nil
+        }
+        if let order = valueOrder[index] { return order }
+        let position = values.count
+        values.append(CheckedValue(name: declaration.name, expression: typed, source: declaration.expression, location: declaration.location))
+        valueFieldReads.append(fieldReads(of: typed))
+        valueOrder[index] = position
+        return position
+    }
+
+    /// Resolves a field by full path or unique last segment, with a did-you-mean on failure.
+    mutating func resolveFieldName(_ name: String, at location: SourceLocation, what: String) -> Int? {
+        if let index = fieldByPath[name] ?? fieldByShortName[name] ?? nil { return index }
+        if case .some(.none) = fieldByShortName[name] {
+            let paths = fields.filter { $0.segments.last == name }.map(\.path)
+            error("'\(name)' is ambiguous (\(paths.joined(separator: ", "))); write the full path", at: location)
+            return nil
+        }
+        let candidates = fields.map(\.path) + fields.compactMap { $0.segments.count > 1 ? $0.segments.last : nil }
+        error("\(what) '\(name)' is not a declared field\(Suggestion.hint(for: name, in: candidates))", at: location)
+        return nil
+    }
+
+    /// Fields an expression reads, directly or through values, in first-read order.
+    func fieldReads(of expression: TypedExpression) -> [Int] {
+        var result: [Int] = []
+        func visit(_ node: TypedExpression) {
+            switch node.kind {
+            case .constant, .score, .grade: break
+            case .field(let index): if !result.contains(index) { result.append(index) }
+            case .contains(let field, _): if !result.contains(field) { result.append(field) }
+            case .value(let index): for field in valueFieldReads[index] where !result.contains(field) { result.append(field) }
+            case .table(_, let key): visit(key)
+            case .unary(_, let operand): visit(operand)
+            case .binary(_, let lhs, let rhs): visit(lhs); visit(rhs)
+            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            case .enumMembership(let operand, _, _), .numberMembership(let operand, _, _): visit(operand)
+            case .call(_, let arguments): arguments.forEach(visit)
+            }
+        }
+        visit(expression)
+        return result
+    }
+
+    private mutating func lintUnused() {
+        for (index, field) in fields.enumerated() where !usedFields.contains(index) && !ast.fields[index].isIdentifier {
+            warning("field '\(field.path)' is never used by a check, value, knock-out, scorecard or route", at: field.location)
+        }
+        for (index, declaration) in ast.values.enumerated() where valueOrder[index] != nil && !usedValues.contains(valueOrder[index]!) {
+            warning("value '\(declaration.name)' is never used", at: declaration.location)
+        }
+        for (index, table) in tables.enumerated() where !usedTables.contains(index) {
+            warning("table '\(table.name)' is never used", at: table.location)
+        }
+    }
+}
