@@ -121,7 +121,7 @@ extension CheckerState {
                 error("the bins of '\(name)' leave a gap: values in \(gap) match no bin", at: location)
             }
         }
-        let domain = ValueBounds.bounds(of: value, fields: fields)
+        let domain = ValueBounds.bounds(of: value, fields: fields, values: values)
         let declared: Bool
         if case .field(let index) = value.kind, fields[index].range != nil { declared = true } else { declared = false }
         let first = sorted.first!, last = sorted.last!

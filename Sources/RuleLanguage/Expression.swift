@@ -47,7 +47,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
         self.location = location
     }
 
-    /// The expression printed back in canonical form, for explanations.
+    /// The expression printed back with only the parentheses its precedence needs, for explanations.
     public var description: String {
         switch kind {
         case .number(let value): return Expression.format(value)
@@ -55,21 +55,40 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
         case .boolean(let value): return value ? "true" : "false"
         case .name(let name): return name
         case .call(let name, let arguments): return "\(name)(\(arguments.map(\.description).joined(separator: ", ")))"
-        case .unary(.negate, let operand): return "-\(operand.parenthesized)"
-        case .unary(.not, let operand): return "not \(operand.parenthesized)"
-        case .binary(let op, let lhs, let rhs): return "\(lhs.parenthesized) \(op.rawValue) \(rhs.parenthesized)"
+        case .unary(.negate, let operand): return "-" + operand.wrapped(above: precedence)
+        case .unary(.not, let operand): return "not " + operand.wrapped(above: precedence - 1)
+        case .binary(let op, let lhs, let rhs):
+            // Left-associative operators keep an equal-precedence left operand bare; `**` the right one.
+            let leftLimit = op == .power ? precedence : precedence - 1
+            let rightLimit = op == .power ? precedence - 1 : precedence
+            return "\(lhs.wrapped(above: leftLimit)) \(op.rawValue) \(rhs.wrapped(above: rightLimit))"
         case .conditional(let condition, let then, let otherwise):
             return "if \(condition) then \(then) else \(otherwise)"
         case .membership(let value, let list, let negated):
-            return "\(value.parenthesized) \(negated ? "not in" : "in") [\(list.map(\.description).joined(separator: ", "))]"
+            return "\(value.wrapped(above: precedence)) \(negated ? "not in" : "in") [\(list.map(\.description).joined(separator: ", "))]"
         }
     }
 
-    private var parenthesized: String {
+    /// Binding strength, loosest first (see `ExpressionParser`).
+    var precedence: Int {
         switch kind {
-        case .binary, .conditional, .membership: return "(\(description))"
-        default: return description
+        case .conditional: return 0
+        case .binary(.or, _, _): return 1
+        case .binary(.and, _, _): return 2
+        case .unary(.not, _): return 3
+        case .membership: return 4
+        case .binary(let op, _, _) where op.isComparison: return 4
+        case .binary(.add, _, _), .binary(.subtract, _, _): return 5
+        case .binary(.multiply, _, _), .binary(.divide, _, _), .binary(.remainder, _, _): return 6
+        case .unary(.negate, _): return 7
+        case .binary(.power, _, _): return 8
+        default: return 9
         }
+    }
+
+    /// The text, in parentheses unless it binds more tightly than `limit`.
+    private func wrapped(above limit: Int) -> String {
+        precedence > limit ? description : "(\(description))"
     }
 
     /// Numbers as a person writes them: `400`, `0.12`, `inf`.

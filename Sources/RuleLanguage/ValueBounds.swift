@@ -13,17 +13,19 @@ enum ValueBounds {
         }
     }
 
-    static func bounds(of e: TypedExpression, fields: [CheckedField]) -> Interval {
+    static func bounds(of e: TypedExpression, fields: [CheckedField], values: [CheckedValue]) -> Interval {
         switch e.kind {
         case .constant(let value):
             return Interval(lower: value, lowerInclusive: true, upper: value, upperInclusive: true)
         case .field(let index):
             return fields[index].range ?? everything
+        case .value(let index):
+            return bounds(of: values[index].expression, fields: fields, values: values)
         case .unary(.negate, let operand):
-            let b = bounds(of: operand, fields: fields)
+            let b = bounds(of: operand, fields: fields, values: values)
             return Interval(lower: -b.upper, lowerInclusive: b.upperInclusive, upper: -b.lower, upperInclusive: b.lowerInclusive)
         case .binary(let op, let lhs, let rhs):
-            let a = bounds(of: lhs, fields: fields), b = bounds(of: rhs, fields: fields)
+            let a = bounds(of: lhs, fields: fields, values: values), b = bounds(of: rhs, fields: fields, values: values)
             switch op {
             case .add: return closed(a.lower + b.lower, a.upper + b.upper)
             case .subtract: return closed(a.lower - b.upper, a.upper - b.lower)
@@ -35,13 +37,13 @@ enum ValueBounds {
             default: return everything
             }
         case .conditional(_, let a, let b):
-            let x = bounds(of: a, fields: fields), y = bounds(of: b, fields: fields)
+            let x = bounds(of: a, fields: fields, values: values), y = bounds(of: b, fields: fields, values: values)
             return closed(min(x.lower, y.lower), max(x.upper, y.upper))
         case .call(.abs, let arguments):
-            let b = bounds(of: arguments[0], fields: fields)
+            let b = bounds(of: arguments[0], fields: fields, values: values)
             return closed(b.lower >= 0 ? b.lower : b.upper <= 0 ? -b.upper : 0, max(abs(b.lower), abs(b.upper)))
         case .call(.min, let arguments), .call(.max, let arguments):
-            let all = arguments.map { bounds(of: $0, fields: fields) }
+            let all = arguments.map { bounds(of: $0, fields: fields, values: values) }
             if case .call(.min, _) = e.kind { return closed(all.map(\.lower).min()!, all.map(\.upper).min()!) }
             return closed(all.map(\.lower).max()!, all.map(\.upper).max()!)
         default:

@@ -1,1 +1,3 @@
 import RiskGateCLI
+
+RiskGate.start()

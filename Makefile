@@ -1,0 +1,37 @@
+# RiskGate — see README.md. `make run` and `make test` are the two commands a new user needs.
+SWIFT ?= swift
+RELEASE := .build/release/riskgate
+DEBUG := .build/debug/riskgate
+
+.PHONY: deps run test build release check-rules fuzz bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	$(SWIFT) build -c release --product riskgate
+
+build: deps
+	$(SWIFT) build --product riskgate
+
+# The main job on the embedded defaults: compile the reference rules, then score the sample applications.
+run: release
+	$(RELEASE) check rules
+	$(RELEASE) score --rules rules fixtures/applications.jsonl
+
+# Every test: unit and end-to-end tests, the rules check, the reference fixtures, bounded fuzzing.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(DEBUG) check rules
+	$(DEBUG) test --rules rules fixtures/fixtures.jsonl
+	@if [ -x fuzz/run.sh ]; then fuzz/run.sh 60; fi
+
+fuzz: deps
+	fuzz/run.sh 600
+
+bench: deps
+	cd benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build benchmarks/.build fuzz/.build

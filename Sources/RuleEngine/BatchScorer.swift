@@ -1,0 +1,89 @@
+import Dispatch
+
+/// Scores JSONL in parallel: a chunk of complete lines is cut at line boundaries into one slice per lane,
+/// each lane (its own `Evaluator` and output buffer) scores its slice, and the outputs are joined in input
+/// order. One decision line out for every line in, blank and malformed lines included.
+public final class BatchScorer {
+    /// A lane's evaluator and output, touched only by the one `concurrentPerform` iteration that owns it
+    /// during a call, and by the caller between calls; hence `@unchecked Sendable`.
+    final class Lane: @unchecked Sendable {
+        let evaluator: Evaluator
+        var output: [UInt8] = []
+        var lines = 0
+
+        init(policy: CompiledPolicy) {
+            evaluator = Evaluator(policy: policy)
+        }
+    }
+
+    let lanes: [Lane]
+    public var laneCount: Int { lanes.count }
+
+    public init(policy: CompiledPolicy, lanes: Int) {
+        self.lanes = (0..<max(1, lanes)).map { _ in Lane(policy: policy) }
+    }
+
+    /// Scores every line of `chunk` (complete lines; a last line without a newline counts) and appends one
+    /// decision line per input line to `out`. Returns the number of lines scored.
+    @discardableResult
+    public func score(chunk: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Int {
+        guard chunk.count > 0 else { return 0 }
+        let bytes = chunk.bindMemory(to: UInt8.self)
+        // Cut points at line starts, so each lane gets about the same number of bytes.
+        var cuts = [0]
+        for lane in 1..<lanes.count {
+            var cut = max(cuts.last!, chunk.count * lane / lanes.count)
+            while cut < chunk.count, cut > 0, bytes[cut - 1] != 0x0A { cut += 1 }
+            cuts.append(cut)
+        }
+        cuts.append(chunk.count)
+        let slices = (0..<lanes.count).map { UnsafeRawBufferPointer(rebasing: chunk[cuts[$0]..<cuts[$0 + 1]]) }
+        let lanes = self.lanes
+        if lanes.count == 1 {
+            Self.run(lanes[0], slices[0])
+        } else {
+            let shared = UnsafeSendable(slices)
+            DispatchQueue.concurrentPerform(iterations: lanes.count) { index in
+                Self.run(lanes[index], shared.value[index])
+            }
+        }
+        var total = 0
+        for lane in lanes {
+            out.append(contentsOf: lane.output)
+            total += lane.lines
+        }
+        return total
+    }
+
+    /// Scores a slice's lines into the lane's output.
+    static func run(_ lane: Lane, _ slice: UnsafeRawBufferPointer) {
+        lane.output.removeAll(keepingCapacity: true)
+        lane.lines = 0
+        var start = 0
+        while start < slice.count {
+            var end = start
+            while end < slice.count, slice[end] != 0x0A { end += 1 }
+            var lineEnd = end
+            if lineEnd > start, slice[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            lane.evaluator.evaluate(json: UnsafeRawBufferPointer(rebasing: slice[start..<lineEnd]))
+            lane.evaluator.writeDecision(to: &lane.output)
+            lane.output.append(0x0A)
+            lane.lines += 1
+            start = end + 1
+        }
+    }
+
+    /// The decision for a line that could not be read whole (longer than the reader's cap): malformed.
+    public func writeMalformed(into out: inout [UInt8]) {
+        let evaluator = lanes[0].evaluator
+        evaluator.evaluate(json: UnsafeRawBufferPointer(start: nil, count: 0))
+        evaluator.writeDecision(to: &out)
+        out.append(0x0A)
+    }
+}
+
+/// Raw buffers handed to `concurrentPerform`: read-only for the call's duration.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
