@@ -46,7 +46,7 @@ struct ScoreCommand: ParsableCommand {
         defer { if fd != 0 { close(fd) } }
         let lanes = threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         var reader = LineChunkReader(fd: fd, maximumLine: maxLineBytes)
-        let scorer = BatchScorer(policy: policy, lanes: lanes)
+        let scorer = BatchScorer(policy: policy, lanes: lanes, maximumLineBytes: maxLineBytes)
         let progress = !quiet && Console.stderrIsTerminal ? Progress() : nil
         var output: [UInt8] = []
         output.reserveCapacity(LineChunkReader.chunkSize)

@@ -17,10 +17,13 @@ public final class BatchScorer {
     }
 
     let lanes: [Lane]
+    /// Lines longer than this are answered as malformed without being parsed.
+    let maximumLineBytes: Int
     public var laneCount: Int { lanes.count }
 
-    public init(policy: CompiledPolicy, lanes: Int) {
+    public init(policy: CompiledPolicy, lanes: Int, maximumLineBytes: Int = 1 << 20) {
         self.lanes = (0..<max(1, lanes)).map { _ in Lane(policy: policy) }
+        self.maximumLineBytes = maximumLineBytes
     }
 
     /// Scores every line of `chunk` (complete lines; a last line without a newline counts) and appends one
@@ -38,13 +41,13 @@ public final class BatchScorer {
         }
         cuts.append(chunk.count)
         let slices = (0..<lanes.count).map { UnsafeRawBufferPointer(rebasing: chunk[cuts[$0]..<cuts[$0 + 1]]) }
-        let lanes = self.lanes
+        let lanes = self.lanes, maximumLineBytes = self.maximumLineBytes
         if lanes.count == 1 {
-            Self.run(lanes[0], slices[0])
+            Self.run(lanes[0], slices[0], maximumLineBytes)
         } else {
             let shared = UnsafeSendable(slices)
             DispatchQueue.concurrentPerform(iterations: lanes.count) { index in
-                Self.run(lanes[index], shared.value[index])
+                Self.run(lanes[index], shared.value[index], maximumLineBytes)
             }
         }
         var total = 0
@@ -56,7 +59,7 @@ public final class BatchScorer {
     }
 
     /// Scores a slice's lines into the lane's output.
-    static func run(_ lane: Lane, _ slice: UnsafeRawBufferPointer) {
+    static func run(_ lane: Lane, _ slice: UnsafeRawBufferPointer, _ maximumLineBytes: Int) {
         lane.output.removeAll(keepingCapacity: true)
         lane.lines = 0
         var start = 0
@@ -65,7 +68,8 @@ public final class BatchScorer {
             while end < slice.count, slice[end] != 0x0A { end += 1 }
             var lineEnd = end
             if lineEnd > start, slice[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            lane.evaluator.evaluate(json: UnsafeRawBufferPointer(rebasing: slice[start..<lineEnd]))
+            let tooLong = lineEnd - start > maximumLineBytes
+            lane.evaluator.evaluate(json: UnsafeRawBufferPointer(rebasing: slice[start..<(tooLong ? start : lineEnd)]))
             lane.evaluator.writeDecision(to: &lane.output)
             lane.output.append(0x0A)
             lane.lines += 1
