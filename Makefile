@@ -25,6 +25,8 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(DEBUG) check rules
 	$(DEBUG) test --rules rules fixtures/fixtures.jsonl
+	$(DEBUG) test --rules rules
+	$(DEBUG) test --rules fixtures/policies/sme-lite
 	@if [ -x fuzz/run.sh ]; then fuzz/run.sh 60; fi
 
 fuzz: deps
