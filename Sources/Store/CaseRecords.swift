@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import Workflow
+
+/// Reading and writing `ApprovalCase` values: one row in `cases`, one per level in `case_levels`.
+enum CaseRecords {
+    static func load(_ db: Database, id: String) throws -> ApprovalCase? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]) else { return nil }
+        let levels = try Row.fetchAll(db, sql: "SELECT * FROM case_levels WHERE case_id = ? ORDER BY level", arguments: [id]).map { level in
+            var value = ApprovalCase.Level(tier: level["tier"], slaSeconds: level["sla_seconds"])
+            value.dueAt = (level["due_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+            value.outcome = (level["outcome"] as String?).flatMap(ApprovalCase.Level.Outcome.init(rawValue:))
+            value.decidedBy = level["decided_by"]
+            value.decidedAt = (level["decided_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+            value.reason = level["reason"]
+            return value
+        }
+        var lease: ApprovalCase.Lease?
+        if let token: String = row["lease_token"] {
+            lease = ApprovalCase.Lease(holder: row["lease_holder"], token: token,
+                                       expiresAt: Date(timeIntervalSince1970: row["lease_expires_at"]))
+        }
+        guard let status = ApprovalCase.Status(rawValue: row["status"]) else {
+            throw StoreError(.storage, "case \(id) has an unknown status")
+        }
+        return ApprovalCase(restoring: id, submittedBy: row["submitted_by"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                            levels: levels, current: row["current_level"], status: status, lease: lease,
+                            pausedRemaining: row["paused_remaining"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+
+    static func insert(_ db: Database, _ value: ApprovalCase) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO cases (id, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
+                               lease_holder, lease_token, lease_expires_at, paused_remaining)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: StatementArguments([value.id, value.submittedBy, value.createdAt.timeIntervalSince1970] + arguments(value)))
+        for (index, level) in value.levels.enumerated() {
+            try db.cachedStatement(sql: """
+                INSERT INTO case_levels (case_id, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: StatementArguments([value.id, index, level.tier, level.slaSeconds] + arguments(level)))
+        }
+    }
+
+    /// Writes the case row and every level that differs from `before`.
+    static func update(_ db: Database, _ value: ApprovalCase, from before: ApprovalCase) throws {
+        try db.cachedStatement(sql: """
+            UPDATE cases SET updated_at = ?, status = ?, current_level = ?, level_count = ?, tier = ?, due_at = ?,
+                             lease_holder = ?, lease_token = ?, lease_expires_at = ?, paused_remaining = ?
+            WHERE id = ?
+            """).execute(arguments: StatementArguments(arguments(value) + [value.id]))
+        for (index, level) in value.levels.enumerated() where index >= before.levels.count || before.levels[index] != level {
+            try db.cachedStatement(sql: """
+                UPDATE case_levels SET tier = ?, due_at = ?, outcome = ?, decided_by = ?, decided_at = ?, reason = ?
+                WHERE case_id = ? AND level = ?
+                """).execute(arguments: StatementArguments([level.tier] + arguments(level) + [value.id, index]))
+        }
+    }
+
+    private static func arguments(_ value: ApprovalCase) -> [(any DatabaseValueConvertible)?] {
+        let open = value.status == .queued || value.status == .claimed
+        return [value.updatedAt.timeIntervalSince1970, value.status.rawValue, value.current, value.levels.count,
+                value.currentLevel.tier, open ? value.dueAt?.timeIntervalSince1970 : nil,
+                value.lease?.holder, value.lease?.token, value.lease?.expiresAt.timeIntervalSince1970, value.pausedRemaining]
+    }
+
+    private static func arguments(_ level: ApprovalCase.Level) -> [(any DatabaseValueConvertible)?] {
+        [level.dueAt?.timeIntervalSince1970, level.outcome?.rawValue, level.decidedBy, level.decidedAt?.timeIntervalSince1970, level.reason]
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import RuleEngine
+import Workflow
+
+extension Store {
+    /// Records that a ruleset version is in force (once per version); decisions refer to it.
+    public func activateRuleset(_ version: String, by actor: String, at now: Date) async throws {
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM rulesets WHERE version = ?", arguments: [version]) == nil else { return }
+            try db.execute(sql: "INSERT INTO rulesets (version, activated_at, activated_by) VALUES (?, ?, ?)",
+                           arguments: [version, now.timeIntervalSince1970, actor])
+            var chain = try AuditChain(db)
+            try chain.append(db, at: now, actor: actor, action: "rules.activate", subject: version, detail: ["version": version])
+        }
+    }
+
+    /// Stores a batch of evaluated submissions in one transaction (group commit). Each gets its own result:
+    /// a conflict refuses that submission only; a storage failure fails the whole batch (nothing is written).
+    func store(_ batch: [Submission], ruleset: String, at now: Date) async throws -> [Result<SubmissionResult, StoreError>] {
+        try await writer.write { db in
+            var chain = try AuditChain(db)
+            return try batch.map { submission in try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain) }
+        }
+    }
+
+    private static func intake(_ db: Database, _ submission: Submission, ruleset: String, at now: Date,
+                               chain: inout AuditChain) throws -> Result<SubmissionResult, StoreError> {
+        var id = submission.applicationID
+        var version = 1
+        var disposition = SubmissionResult.Disposition.created
+        var existingCase: ApprovalCase?
+        if let known = id, let latest = try Row.fetchOne(db, sql: """
+            SELECT a.version, a.input_hash, a.assigned_id, d.outcome, d.decision FROM applications a
+            JOIN decisions d ON d.application_id = a.id AND d.version = a.version
+            WHERE a.id = ? ORDER BY a.version DESC LIMIT 1
+            """, arguments: [known]) {
+            existingCase = try CaseRecords.load(db, id: known)
+            if (latest["input_hash"] as String) == submission.inputHash {
+                return .success(SubmissionResult(applicationID: known, version: latest["version"], assigned: latest["assigned_id"],
+                                                 disposition: .duplicate, outcome: latest["outcome"],
+                                                 caseStatus: existingCase?.status.rawValue, decision: latest["decision"]))
+            }
+            guard (latest["outcome"] as String) == "invalid" || existingCase?.status == .returned else {
+                return .failure(StoreError(.conflict, "application \(known) was already submitted with different content"))
+            }
+            version = (latest["version"] as Int) + 1
+            disposition = .newVersion
+        }
+        if id == nil { id = try nextApplicationNumber(db) }
+        let applicationID = id!
+        try db.cachedStatement(sql: """
+            INSERT INTO applications (id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [applicationID, version, now.timeIntervalSince1970, submission.actor,
+                                     submission.applicationID == nil, Data(submission.body), submission.inputHash])
+        let reasons = "[" + submission.reasons.map(CanonicalJSON.string).joined(separator: ",") + "]"
+        try db.cachedStatement(sql: """
+            INSERT INTO decisions (application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'rules', ?)
+            """).execute(arguments: [applicationID, version, ruleset, submission.inputHash, submission.outcome.description,
+                                     reasons, submission.decisionJSON, now.timeIntervalSince1970])
+        try History.append(db, application: applicationID, at: now, actor: submission.actor, action: "submit",
+                           note: "version \(version)")
+        try History.append(db, application: applicationID, at: now, actor: "rules", action: "decide",
+                           to: submission.outcome.description, note: ruleset)
+        try chain.append(db, at: now, actor: submission.actor, action: "application.submit", subject: applicationID,
+                         detail: ["version": String(version), "input_hash": submission.inputHash,
+                                  "assigned": submission.applicationID == nil ? "true" : "false"])
+        try chain.append(db, at: now, actor: "rules", action: "application.decide", subject: applicationID,
+                         detail: ["version": String(version), "outcome": submission.outcome.description, "ruleset": ruleset,
+                                  "input_hash": submission.inputHash, "reasons": reasons])
+        var caseStatus = existingCase?.status
+        if var returned = existingCase, returned.status == .returned, submission.outcome != .invalid {
+            let before = returned
+            let transition = try returned.resume(by: submission.actor, at: now).get()
+            try CaseRecords.update(db, returned, from: before)
+            try History.record(db, transition, application: applicationID, at: now)
+            try chain.append(db, at: now, actor: submission.actor, action: "case.resume", subject: applicationID,
+                             detail: ["version": String(version), "level": String(transition.level + 1)])
+            caseStatus = returned.status
+        } else if existingCase == nil, submission.outcome == .referred, !submission.levels.isEmpty {
+            let levels = submission.levels.map { ApprovalCase.Level(tier: $0.tier, slaSeconds: $0.slaHours * 3600) }
+            let opened = ApprovalCase(id: applicationID, submittedBy: submission.actor, levels: levels, at: now)
+            try CaseRecords.insert(db, opened)
+            try History.append(db, application: applicationID, at: now, actor: "rules", action: "open", to: "queued", level: 0,
+                               note: "tiers " + submission.levels.map { String($0.tier) }.joined(separator: " then "))
+            try chain.append(db, at: now, actor: "rules", action: "case.open", subject: applicationID,
+                             detail: ["levels": submission.levels.map { "\($0.tier):\($0.slaHours)h" }.joined(separator: ",")])
+            caseStatus = .queued
+        }
+        return .success(SubmissionResult(applicationID: applicationID, version: version, assigned: submission.applicationID == nil,
+                                         disposition: disposition, outcome: submission.outcome.description,
+                                         caseStatus: caseStatus?.rawValue, decision: submission.decisionJSON))
+    }
+
+    /// The next assigned application number, e.g. `RG-000042` (durable counter, never reused).
+    private static func nextApplicationNumber(_ db: Database) throws -> String {
+        try db.execute(sql: "INSERT INTO counters (name, value) VALUES ('application', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+        let value = try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'application'") ?? 0
+        return String(format: "RG-%06d", value)
+    }
+}
+
+/// The case history: who did what, when, from which state to which.
+enum History {
+    static func append(_ db: Database, application: String, at now: Date, actor: String, action: String,
+                       from: String? = nil, to: String? = nil, level: Int? = nil, note: String? = nil) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO history (application_id, at, actor, action, from_state, to_state, level, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [application, now.timeIntervalSince1970, actor, action, from, to, level, note])
+    }
+
+    static func record(_ db: Database, _ transition: Transition, application: String, at now: Date) throws {
+        try append(db, application: application, at: now, actor: transition.actor, action: transition.action.rawValue,
+                   from: transition.from.rawValue, to: transition.to.rawValue, level: transition.level, note: transition.note)
+    }
+}

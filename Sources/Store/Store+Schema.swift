@@ -1,0 +1,145 @@
+import GRDB
+
+extension Store {
+    /// Named migrations; a shipped migration never changes. Invariants live in the schema: NOT NULL, CHECK,
+    /// foreign keys, unique indexes, and triggers that make the audit trail append-only.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: intake, cases, history, users, audit") { db in
+            try db.execute(sql: """
+            CREATE TABLE rulesets (
+                version TEXT PRIMARY KEY,
+                activated_at REAL NOT NULL,
+                activated_by TEXT NOT NULL
+            );
+            CREATE TABLE counters (
+                name TEXT PRIMARY KEY,
+                value INTEGER NOT NULL
+            );
+            CREATE TABLE applications (
+                id TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                received_at REAL NOT NULL,
+                submitted_by TEXT NOT NULL,
+                assigned_id INTEGER NOT NULL CHECK (assigned_id IN (0, 1)),
+                body BLOB NOT NULL,
+                input_hash TEXT NOT NULL,
+                PRIMARY KEY (id, version)
+            ) WITHOUT ROWID;
+            CREATE TABLE decisions (
+                application_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                ruleset TEXT NOT NULL REFERENCES rulesets(version),
+                input_hash TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('invalid', 'declined', 'approved', 'referred')),
+                reasons TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                decided_by TEXT NOT NULL,
+                decided_at REAL NOT NULL,
+                PRIMARY KEY (application_id, version),
+                FOREIGN KEY (application_id, version) REFERENCES applications(id, version)
+            ) WITHOUT ROWID;
+            CREATE TABLE cases (
+                id TEXT PRIMARY KEY,
+                submitted_by TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('queued', 'claimed', 'returned', 'approved', 'declined')),
+                current_level INTEGER NOT NULL CHECK (current_level >= 0),
+                level_count INTEGER NOT NULL CHECK (level_count >= 1 AND current_level < level_count),
+                tier INTEGER NOT NULL,
+                due_at REAL,
+                lease_holder TEXT,
+                lease_token TEXT,
+                lease_expires_at REAL,
+                paused_remaining REAL,
+                CHECK ((status = 'claimed') = (lease_token IS NOT NULL AND lease_holder IS NOT NULL AND lease_expires_at IS NOT NULL)),
+                CHECK ((status = 'returned') = (paused_remaining IS NOT NULL))
+            ) WITHOUT ROWID;
+            CREATE INDEX cases_open ON cases (due_at, created_at) WHERE status IN ('queued', 'claimed');
+            CREATE TABLE case_levels (
+                case_id TEXT NOT NULL REFERENCES cases(id),
+                level INTEGER NOT NULL CHECK (level >= 0),
+                tier INTEGER NOT NULL CHECK (tier >= 1),
+                sla_seconds INTEGER NOT NULL CHECK (sla_seconds > 0),
+                due_at REAL,
+                outcome TEXT CHECK (outcome IN ('approved', 'declined')),
+                decided_by TEXT,
+                decided_at REAL,
+                reason TEXT,
+                CHECK ((outcome IS NULL) = (decided_by IS NULL)),
+                PRIMARY KEY (case_id, level)
+            ) WITHOUT ROWID;
+            -- Four eyes: one approver decides at most one level of a case.
+            CREATE UNIQUE INDEX case_levels_one_per_approver ON case_levels (case_id, decided_by) WHERE decided_by IS NOT NULL;
+            CREATE TABLE case_decisions (
+                case_id TEXT PRIMARY KEY REFERENCES cases(id),
+                outcome TEXT NOT NULL CHECK (outcome IN ('approved', 'declined')),
+                decided_by TEXT NOT NULL,
+                decided_at REAL NOT NULL,
+                reason TEXT,
+                input_hash TEXT NOT NULL,
+                ruleset TEXT NOT NULL,
+                reasons TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE history (
+                id INTEGER PRIMARY KEY,
+                application_id TEXT NOT NULL,
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT,
+                level INTEGER,
+                note TEXT
+            );
+            CREATE INDEX history_by_application ON history (application_id, id);
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+                tier INTEGER NOT NULL CHECK (tier >= 0),
+                roles TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                created_at REAL NOT NULL,
+                password_hash TEXT,
+                totp_secret TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE requests (
+                actor TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                response TEXT NOT NULL,
+                at REAL NOT NULL,
+                PRIMARY KEY (actor, request_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE audit (
+                seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            CREATE TABLE checkpoints (
+                seq INTEGER PRIMARY KEY,
+                hash TEXT NOT NULL,
+                at TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                signature TEXT NOT NULL
+            );
+            -- Decision records are kept at least 25 months (Reg B); older ones may be purged.
+            CREATE TRIGGER decisions_retention BEFORE DELETE ON decisions
+                WHEN OLD.decided_at > unixepoch('now') - 25 * 2629746
+                BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
+            CREATE TRIGGER case_decisions_retention BEFORE DELETE ON case_decisions
+                WHEN OLD.decided_at > unixepoch('now') - 25 * 2629746
+                BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
+            """)
+        }
+        return migrator
+    }()
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The embedded SQLite store: one file, created and migrated on first start, opened by one process with one
+/// read-write connection (WAL). Every state change is one transaction holding its history and audit rows;
+/// nothing is acknowledged before its commit is synced (`PRAGMA synchronous=FULL`, checked at start-up).
+public final class Store: Sendable {
+    public let writer: any DatabaseWriter
+    public let path: String?
+    let logger: Logger
+    private let lock: FileLock?
+
+    /// Opens (creating and migrating if needed) the database file at `path`.
+    public init(path: String, logger: Logger = Logger(label: "riskgate.store")) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        lock = try FileLock(path: path + ".lock")
+        var configuration = Configuration()
+        configuration.label = "riskgate"
+        configuration.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL on its writer after `prepareDatabase` runs; set FULL afterwards and check
+        // it, since durable acknowledgements depend on the WAL being synced at every commit.
+        let level = try pool.writeWithoutTransaction { db -> Int in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+        }
+        guard level == 2 else { throw StoreError(.storage, "PRAGMA synchronous reads \(level), not 2 (FULL)") }
+        writer = pool
+        self.path = path
+        self.logger = logger
+        try Store.migrator.migrate(pool)
+        logger.info("store opened", metadata: ["store.path": "\(path)", "store.synchronous": "\(level)", "store.journal": "wal"])
+    }
+
+    /// An in-memory database (tests): the same schema and code paths, no durability.
+    public init(inMemory logger: Logger = Logger(label: "riskgate.store")) throws {
+        let queue = try DatabaseQueue()
+        try Store.migrator.migrate(queue)
+        writer = queue
+        path = nil
+        lock = nil
+        self.logger = logger
+    }
+
+    /// `PRAGMA integrity_check` ("ok" when the file is sound).
+    public func integrityCheck() throws -> String {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+    }
+
+    /// The synchronous level of the writing connection (2 = FULL).
+    public func synchronousLevel() throws -> Int {
+        try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+}
+
+/// Keeps a second process from opening the same database read-write (SQLite 3.40's WAL-reset bug needs two
+/// writers; one process with one writer never meets it).
+final class FileLock: Sendable {
+    let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StoreError(.storage, "cannot open lock file \(path)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw StoreError(.storage, "the database is in use by another process (\(path) is locked)")
+        }
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A store failure with a stable code, as the protocol and CLI show it.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The database could not do its job (I/O, disk full, locked, corrupt).
+        case storage
+        case notFound = "not-found"
+        /// The same application number was submitted with different content.
+        case conflict
+        case forbidden
+        case invalidArgument = "invalid-argument"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
