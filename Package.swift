@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "RuleLanguage", "RuleEngine", "RuleFiles", "Workflow", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

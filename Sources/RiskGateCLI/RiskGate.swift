@@ -1,11 +1,14 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 /// `riskgate`: the command line of RiskGate.
-public struct RiskGate: ParsableCommand {
+public struct RiskGate: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "riskgate",
         abstract: "Loan risk scoring and approval: compile credit policy rules and score applications.",
-        subcommands: [CheckCommand.self, ScoreCommand.self, ExplainCommand.self, TestCommand.self]
+        subcommands: [CheckCommand.self, ScoreCommand.self, ExplainCommand.self, TestCommand.self,
+                      IntakeCommand.self, StatusCommand.self, UsersCommand.self, AuditCommand.self]
     )
 
     public init() {}
@@ -19,7 +22,15 @@ struct RulesOptions: ParsableArguments {
 
 extension RiskGate {
     /// Parses the process's arguments and runs the command (the executable's only call).
-    public static func start() {
-        main()
+    public static func start() async {
+        // Libraries log at info and below; a command line shows notices and worse unless asked
+        // (RISKGATE_LOG_LEVEL=info|debug|trace).
+        let level = ProcessInfo.processInfo.environment["RISKGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        await main()
     }
 }

@@ -61,7 +61,14 @@ extension Store {
         guard var current = try CaseRecords.load(db, id: caseID) else { throw StoreError(.notFound, "no case \(caseID)") }
         var chain = try AuditChain(db)
         let original = current
-        if let expired = current.expireLease(at: now) {
+        // A claim on a case whose lease ran out first records the expiry; actions that present a token leave
+        // the stale lease in place so its holder is told `lease-expired`.
+        let claims: Bool
+        switch action {
+        case .takeNext, .claim, .reassign: claims = true
+        default: claims = false
+        }
+        if claims, let expired = current.expireLease(at: now) {
             try History.record(db, expired, application: caseID, at: now)
             try chain.append(db, at: now, actor: "system", action: "case.expire", subject: caseID,
                              detail: ["holder": expired.note ?? "", "level": String(expired.level + 1)])

@@ -35,10 +35,14 @@ public final class Store: Sendable {
     }
 
     /// An in-memory database (tests): the same schema and code paths, no durability.
-    public init(inMemory logger: Logger = Logger(label: "riskgate.store")) throws {
+    public static func inMemory(logger: Logger = Logger(label: "riskgate.store")) throws -> Store {
         let queue = try DatabaseQueue()
         try Store.migrator.migrate(queue)
-        writer = queue
+        return Store(writer: queue, logger: logger)
+    }
+
+    private init(writer: any DatabaseWriter, logger: Logger) {
+        self.writer = writer
         path = nil
         lock = nil
         self.logger = logger

@@ -37,6 +37,17 @@ public struct SubmissionResult: Sendable, Hashable, Codable {
     /// The automatic decision, in the §7 format.
     public var decision: String
 
+    public init(applicationID: String, version: Int, assigned: Bool, disposition: Disposition, outcome: String,
+                caseStatus: String?, decision: String) {
+        self.applicationID = applicationID
+        self.version = version
+        self.assigned = assigned
+        self.disposition = disposition
+        self.outcome = outcome
+        self.caseStatus = caseStatus
+        self.decision = decision
+    }
+
     enum CodingKeys: String, CodingKey {
         case applicationID = "application_id", version, assigned, disposition, outcome
         case caseStatus = "case_status", decision

@@ -1,3 +1,3 @@
 import RiskGateCLI
 
-RiskGate.start()
+await RiskGate.start()

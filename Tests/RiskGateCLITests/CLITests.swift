@@ -131,6 +131,14 @@ import Testing
                                   check, bin, knock-out and route.
           test                    Run rule tests: JSONL fixtures or YAML test files,
                                   with a diff for every failure.
+          intake                  Submit applications (JSON Lines) to the store; print
+                                  one acknowledgement per line once durable.
+          status                  Show an application's outcome so far, its level, who
+                                  holds it, the SLA due time and its timeline.
+          users                   Add, list and disable users (approvers, intake
+                                  systems, risk admins, auditors).
+          audit                   Verify, export and checkpoint the tamper-evident
+                                  audit trail.
 
           See 'riskgate help <subcommand>' for detailed help.
 
