@@ -46,6 +46,17 @@ public enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .list: return "list"
         }
     }
+
+    /// The type with an article, for messages an analyst reads: "but this is a number".
+    var phrase: String {
+        switch self {
+        case .number: return "a number"
+        case .boolean: return "a true/false value"
+        case .enumeration: return "an \(self)"
+        case .string: return "a text value"
+        case .list: return "a list"
+        }
+    }
 }
 
 public struct CheckedField: Sendable {

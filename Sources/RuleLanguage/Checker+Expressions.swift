@@ -2,6 +2,16 @@ extension CheckerState {
     /// Types an expression and resolves its names; nil after reporting errors.
     mutating func typeCheck(_ expression: Expression, _ context: ExpressionContext) -> TypedExpression? {
         let at = expression.location
+        checkDepth += 1
+        defer { checkDepth -= 1 }
+        guard checkDepth <= CheckerState.maximumCheckDepth else {
+            if !reportedTooDeep {
+                error("too deeply nested to check: this expression and the values it reads go more than \(CheckerState.maximumCheckDepth) levels deep; split it or shorten the chain of values",
+                      at: at)
+                reportedTooDeep = true
+            }
+            return nil
+        }
         switch expression.kind {
         case .number(let value):
             return TypedExpression(.constant(value), type: .number, mayBeMissing: false, at: at)
@@ -27,7 +37,7 @@ extension CheckerState {
             let typedThen = typeCheck(then, context), typedElse = typeCheck(otherwise, context)
             guard let c = typedCondition, let a = typedThen, let b = typedElse, expect(c, .boolean, "the condition of 'if'") else { return nil }
             guard a.type == b.type else {
-                error("the branches of 'if' have different types: \(a.type) and \(b.type)", at: otherwise.location)
+                error("the branches of 'if' have different types: \(a.type.phrase) and \(b.type.phrase)", at: otherwise.location)
                 return nil
             }
             return TypedExpression(.conditional(c, a, b), type: a.type, mayBeMissing: c.mayBeMissing || a.mayBeMissing || b.mayBeMissing, at: at)
@@ -38,7 +48,7 @@ extension CheckerState {
 
     mutating func expect(_ typed: TypedExpression, _ type: ValueType, _ what: String) -> Bool {
         if typed.type == type { return true }
-        error("\(what) needs a \(type), but this is \(typed.type)", at: typed.location)
+        error("\(what) needs \(type.phrase), but this is \(typed.type.phrase)", at: typed.location)
         return false
     }
 
@@ -108,7 +118,11 @@ extension CheckerState {
         }
         if op == .equal || op == .notEqual {
             guard a.type == b.type, a.type != .list else {
-                error("cannot compare \(a.type) with \(b.type) using '\(op.rawValue)'", at: location)
+                var hint = ""
+                if case .enumeration(let values) = a.type == .number ? b.type : a.type, a.type == .number || b.type == .number {
+                    hint = "; an enum is compared with one of its values in quotes, e.g. == \"\(values[0])\""
+                }
+                error("cannot compare \(a.type.phrase) with \(b.type.phrase) using '\(op.rawValue)'\(hint)", at: location)
                 return nil
             }
         } else {
@@ -122,7 +136,7 @@ extension CheckerState {
                                       at location: SourceLocation, _ context: ExpressionContext) -> TypedExpression? {
         guard let typed = typeCheck(operand, context) else { return nil }
         guard case .enumeration(let values) = typed.type else {
-            error("only enums can be compared with a text literal; this is \(typed.type)", at: operand.location)
+            error("only enums can be compared with a text literal; this is \(typed.type.phrase)", at: operand.location)
             return nil
         }
         guard let ordinal = ordinal(of: text, in: values, at: textLocation, typed) else { return nil }
@@ -168,7 +182,7 @@ extension CheckerState {
             }
             return TypedExpression(.numberMembership(typed, numbers, negated: negated), type: .boolean, mayBeMissing: typed.mayBeMissing, at: location)
         default:
-            error("'in' needs an enum or a number on its left; this is \(typed.type) (use contains(list, \"x\") for lists)", at: operand.location)
+            error("'in' needs an enum or a number on its left; this is \(typed.type.phrase) (use contains(list, \"x\") for lists)", at: operand.location)
             return nil
         }
     }
@@ -181,13 +195,15 @@ extension CheckerState {
             }
             guard let key = typeCheck(arguments[0], context) else { return nil }
             guard key.type == tables[table].keyType else {
-                error("table '\(name)' is keyed by \(tables[table].keyType), but this is \(key.type)", at: arguments[0].location)
+                error("table '\(name)' is keyed by \(tables[table].keyType.phrase), but this is \(key.type.phrase)", at: arguments[0].location)
                 return nil
             }
             usedTables.insert(table)
             let incomplete = tables[table].values.contains { $0.isNaN }
             return TypedExpression(.table(table, key), type: .number, mayBeMissing: key.mayBeMissing || incomplete, at: location)
         }
+        // A table whose declaration failed was reported there; calling it is not a second mistake.
+        if brokenTables.contains(name) { return nil }
         guard let function = TypedExpression.Function(rawValue: name) else {
             let known = TypedExpression.Function.allCases.map(\.rawValue) + Array(tableByName.keys)
             error("unknown function '\(name)'\(Suggestion.hint(for: name, in: known))", at: location)
@@ -247,7 +263,7 @@ extension CheckerState {
             let typedArguments = arguments.map { typeCheck($0, context) }
             guard let a = typedArguments[0], let b = typedArguments[1] else { return nil }
             guard a.type == b.type, a.type != .list, a.type != .string else {
-                error("coalesce() needs two values of the same type; found \(a.type) and \(b.type)", at: location)
+                error("coalesce() needs two values of the same type; found \(a.type.phrase) and \(b.type.phrase)", at: location)
                 return nil
             }
             return TypedExpression(.call(.coalesce, [a, b]), type: a.type, mayBeMissing: a.mayBeMissing && b.mayBeMissing, at: location)

@@ -91,7 +91,8 @@ extension CheckerState {
             if result.isEmpty, declaration.routes.isEmpty { error("the routing table has no routes", at: declaration.location) }
             return result
         }
-        if result.last?.condition != nil {
+        // A catch-all before the end is reported by the analysis below as making the later rows unreachable.
+        if result.last?.condition != nil, !result.contains(where: { $0.condition == nil }) {
             error("the routing table has no catch-all row: its last route needs no 'when' (or 'when: always')", at: result.last!.location)
         }
         for diagnostic in RouteAnalysis.unreachable(result) {

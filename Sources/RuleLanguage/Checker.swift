@@ -19,6 +19,16 @@ struct ExpressionContext {
 struct CheckerState {
     static let reservedNames: Set<String> = ["score", "grade", "missing"]
 
+    /// What a reserved word means, to say why it cannot name a field or value; nil when the name is free.
+    static func reservedMeaning(_ name: String) -> String? {
+        switch name {
+        case "score": return "it is the scorecard's total"
+        case "grade": return "it is the grade given from the score"
+        case "missing": return "it means an absent value"
+        default: return ExpressionParser.keywords.contains(name) ? "it is a word of the expression language" : nil
+        }
+    }
+
     let ast: PolicyAST
     var diagnostics: [Diagnostic] = []
     var fields: [CheckedField] = []
@@ -32,6 +42,16 @@ struct CheckerState {
     var valueOrder: [Int?] = []
     /// Values being checked, outermost first: a name found here is a dependency cycle.
     var valueStack: [Int] = []
+    /// Values whose check already failed: their errors are reported once, and their uses stay silent.
+    var failedValues: Set<Int> = []
+    /// Calls of `typeCheck` under way. Values read values, so this grows along a chain of values as well as
+    /// down one expression; the cap keeps a hostile chain (`v1: v2 + 1`, `v2: v3 + 1`, … 20k times) from
+    /// overflowing the stack. A debug build spends up to 9 KiB of stack per level, so 400 levels stay under 4 MiB.
+    var checkDepth = 0
+    var reportedTooDeep = false
+    static let maximumCheckDepth = 400
+    /// Tables whose declaration failed, so that calls to them do not also report an unknown function.
+    var brokenTables: Set<String> = []
     var values: [CheckedValue] = []
     var valueFieldReads: [[Int]] = []
     var usedFields: Set<Int> = []
@@ -71,7 +91,9 @@ struct CheckerState {
         let scorecard = checkScorecard()
         let grades = checkGrades(hasScorecard: scorecard != nil)
         let routes = checkRouting()
-        lintUnused()
+        // After an error, what is used is not known (a misspelt name uses nothing), so unused-name warnings
+        // would only repeat the error in other words.
+        if !diagnostics.hasErrors { lintUnused() }
         let identifiers = fields.indices.filter { ast.fields[$0].isIdentifier }
         if identifiers.count > 1 {
             error("only one field can be the id; '\(fields[identifiers[0]].path)' already is",
@@ -98,8 +120,8 @@ struct CheckerState {
                       at: declaration.location, notes: [.note("declared here", at: clash.location)])
                 continue
             }
-            if Self.reservedNames.contains(declaration.path) || ExpressionParser.keywords.contains(declaration.path) {
-                error("'\(declaration.path)' is a reserved name", at: declaration.location)
+            if let meaning = Self.reservedMeaning(declaration.path) {
+                error("'\(declaration.path)' is a reserved name (\(meaning)); rename the field", at: declaration.location)
             }
             var pattern: Pattern?
             if let text = declaration.pattern {
@@ -111,6 +133,7 @@ struct CheckerState {
                 }
             }
             var defaultValue: Double?
+            // A number default outside the field's range is reported by the reader, at the default itself.
             switch declaration.defaultValue {
             case .number(let value): defaultValue = value
             case .boolean(let value): defaultValue = value ? 1 : 0
@@ -122,9 +145,6 @@ struct CheckerState {
                 }
             case .list(let items): defaultValue = Double(items.count)
             case nil: break
-            }
-            if let range = declaration.range, let value = defaultValue, !range.contains(value) {
-                error("default \(Expression.format(value)) of '\(declaration.path)' is outside its range \(range)", at: declaration.location)
             }
             let index = fields.count
             fieldByPath[declaration.path] = index
@@ -145,25 +165,33 @@ struct CheckerState {
                 error("'\(declaration.name)' is already declared", at: declaration.location)
                 continue
             }
-            guard let keyField = resolveFieldName(declaration.key, at: declaration.keyLocation, what: "table key") else { continue }
+            guard let keyField = resolveFieldName(declaration.key, at: declaration.keyLocation, what: "table key") else {
+                brokenTables.insert(declaration.name)
+                continue
+            }
             guard case .enumeration(let keys) = fields[keyField].valueType else {
-                error("table '\(declaration.name)' must be keyed by an enum field; '\(declaration.key)' is \(fields[keyField].valueType)",
+                error("table '\(declaration.name)' must be keyed by an enum field; '\(declaration.key)' is \(fields[keyField].valueType.phrase)",
                       at: declaration.keyLocation)
+                brokenTables.insert(declaration.name)
                 continue
             }
             var entries = [Double](repeating: declaration.defaultValue ?? .nan, count: keys.count)
             var seen = Set<Int>()
+            var misspelt = false
             for entry in declaration.entries {
                 guard let ordinal = keys.firstIndex(of: entry.key) else {
-                    error("'\(entry.key)' is not a value of \(declaration.key)\(Suggestion.hint(for: entry.key, in: keys))", at: entry.location)
+                    error("'\(entry.key)' is not a value of \(declaration.key) (\(keys.joined(separator: ", ")))\(Suggestion.hint(for: entry.key, in: keys))",
+                          at: entry.location)
+                    misspelt = true
                     continue
                 }
                 seen.insert(ordinal)
                 entries[ordinal] = entry.value
             }
+            // A misspelt key is already an error, and it is usually the entry this warning would call absent.
             let absent = keys.indices.filter { !seen.contains($0) }.map { keys[$0] }
-            if !absent.isEmpty, declaration.defaultValue == nil {
-                warning("table '\(declaration.name)' has no entry for \(absent.joined(separator: ", ")); it gives missing for them (add a default)",
+            if !absent.isEmpty, declaration.defaultValue == nil, !misspelt {
+                warning("table '\(declaration.name)' has no entry for \(absent.joined(separator: ", ")), so it gives a missing value there; add \(absent.count == 1 ? "the entry" : "the entries") or a 'default'",
                         at: declaration.location)
             }
             tableByName[declaration.name] = tables.count
@@ -184,9 +212,10 @@ struct CheckerState {
                 error("value '\(name)' has the same name as field '\(fields[field].path)'; rename one", at: declaration.location)
                 continue
             }
-            if tableByName[name] != nil || TypedExpression.Function(rawValue: name) != nil || Self.reservedNames.contains(name)
-                || ExpressionParser.keywords.contains(name) {
-                error("'\(name)' is a reserved name or already names a table or function", at: declaration.location)
+            let clash = Self.reservedMeaning(name).map { "is a reserved name (\($0))" }
+                ?? (tableByName[name] != nil ? "already names a table" : TypedExpression.Function(rawValue: name) != nil ? "is a function's name" : nil)
+            if let clash {
+                error("'\(name)' \(clash); rename the value", at: declaration.location)
                 continue
             }
             valueDeclarationByName[name] = index
@@ -197,10 +226,11 @@ struct CheckerState {
     mutating func checkValue(_ index: Int) -> Int? {
         if let done = valueOrder[index] { return done }
         let declaration = ast.values[index]
-        if valueStack.contains(index) { return nil }
+        if valueStack.contains(index) || failedValues.contains(index) { return nil }
         valueStack.append(index)
         defer { valueStack.removeLast() }
         guard let typed = typeCheck(declaration.expression, ExpressionContext(what: "value '\(declaration.name)'", allowsScore: false)) else {
+            failedValues.insert(index)
             return nil
         }
         if let order = valueOrder[index] { return order }

@@ -64,7 +64,8 @@ extension Array where Element == Diagnostic {
     /// Whether any diagnostic is an error (warnings alone do not stop compilation).
     public var hasErrors: Bool { contains(where: \.isError) }
 
-    /// Errors first by position, then warnings, as a compiler prints them.
+    /// In order of position (file, line, column), errors and warnings together as a compiler prints them;
+    /// diagnostics at the same place keep the order they were found in.
     public func sortedForDisplay() -> [Diagnostic] {
         enumerated().sorted { a, b in
             if a.element.location != b.element.location { return a.element.location < b.element.location }

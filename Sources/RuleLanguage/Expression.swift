@@ -80,7 +80,9 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
         case .binary(let op, _, _) where op.isComparison: return 4
         case .binary(.add, _, _), .binary(.subtract, _, _): return 5
         case .binary(.multiply, _, _), .binary(.divide, _, _), .binary(.remainder, _, _): return 6
+        // A negative literal prints with its minus sign, so it binds like unary minus: `(-2) ** 2`.
         case .unary(.negate, _): return 7
+        case .number(let value) where value < 0: return 7
         case .binary(.power, _, _): return 8
         default: return 9
         }

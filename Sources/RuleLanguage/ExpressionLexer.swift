@@ -76,6 +76,9 @@ struct ExpressionLexer {
                 i += symbol.unicodeScalars.count
                 lexemes.append(Lexeme(token: .symbol(symbol), offset: start))
             } else if c == "=" {
+                if i + 1 < scalars.count, scalars[i + 1] == ">" || scalars[i + 1] == "<" {
+                    return .failure(Failure(message: "'=\(scalars[i + 1])' is not an operator; write '\(scalars[i + 1])='", offset: start))
+                }
                 return .failure(Failure(message: "'=' is not an operator; compare with '=='", offset: start))
             } else if c == "&" || c == "|" || c == "!" {
                 let word = c == "&" ? "and" : c == "|" ? "or" : "not"

@@ -13,6 +13,12 @@
 public struct ExpressionParser {
     public static let keywords: Set<String> = ["and", "or", "not", "in", "if", "then", "else", "true", "false", "inf"]
 
+    /// Tokens in one expression. Operators chain without nesting (`a + a + a …`), so the nesting cap alone
+    /// does not bound the tree's height; this does, and with it the recursion of every later pass over the
+    /// tree (checking, compiling, printing, freeing). A 64 KiB scalar of `1+1+…` would otherwise be 32k deep
+    /// and overflow an 8 MiB stack; 500 tokens make at most 250 levels. The longest reference rule has 35.
+    public static let maximumTokens = 500
+
     private var lexemes: [ExpressionLexer.Lexeme]
     private var position = 0
     private let locate: (Int) -> SourceLocation
@@ -24,6 +30,10 @@ public struct ExpressionParser {
         case .failure(let failure):
             return .failure(.error(failure.message, at: locate(failure.offset)))
         case .success(let lexemes):
+            if lexemes.count > maximumTokens + 1 {
+                return .failure(.error("expression is too long: more than \(maximumTokens) words, numbers and operators; split it into named values",
+                                       at: locate(lexemes[maximumTokens].offset)))
+            }
             var parser = ExpressionParser(lexemes: lexemes, locate: locate)
             do {
                 let expression = try parser.parseExpression()
@@ -61,7 +71,7 @@ public struct ExpressionParser {
         case .identifier(let name): what = "'\(name)'"
         case .symbol(let symbol): what = "'\(symbol)'"
         }
-        return .error("unexpected \(what) \(context)", at: here)
+        return .error("unexpected \(what)\(context.hasPrefix(";") ? "" : " ")\(context)", at: here)
     }
 
     private mutating func expectSymbol(_ symbol: String, _ context: String) throws {
@@ -147,8 +157,17 @@ public struct ExpressionParser {
         } else {
             return lhs
         }
-        if case .symbol(let symbol) = current.token, Self.comparisons[symbol] != nil {
-            throw Diagnostic.error("comparisons cannot be chained; write 'a < b and b < c'", at: here)
+        if case .symbol(let symbol) = current.token, let second = Self.comparisons[symbol] {
+            let at = here
+            advance()
+            // Spell the fix with the analyst's own operands: `18 <= age <= 75` → `18 <= age and age <= 75`.
+            if case .binary(let first, let a, let b) = result.kind, let c = try? parseAdditive() {
+                throw Diagnostic.error("comparisons cannot be chained; write '\(a) \(first.rawValue) \(b) and \(b) \(second.rawValue) \(c)'", at: at)
+            }
+            throw Diagnostic.error("comparisons cannot be chained; write 'a < b and b < c'", at: at)
+        }
+        if isKeyword("in") || (isKeyword("not") && lexemes[position + 1].token == .identifier("in")) {
+            throw Diagnostic.error("comparisons cannot be chained; join them with 'and'", at: here)
         }
         return result
     }
@@ -157,10 +176,11 @@ public struct ExpressionParser {
         try expectSymbol("[", "to open the list after 'in'")
         var items: [Expression] = []
         if !isSymbol("]") {
-            repeat {
-                if isSymbol(",") { advance() }
+            items.append(try parseAdditive())
+            while isSymbol(",") {
+                advance()
                 items.append(try parseAdditive())
-            } while isSymbol(",")
+            }
         }
         try expectSymbol("]", "to close the list")
         return items
@@ -222,7 +242,13 @@ public struct ExpressionParser {
         case .symbol("("):
             advance()
             let inner = try parseExpression()
-            try expectSymbol(")", "to close '('")
+            guard isSymbol(")") else {
+                // In a long folded condition the '(' left open may be lines away from where parsing stopped.
+                var diagnostic = unexpected("; expected ')' to close '('")
+                diagnostic.notes = [.note("the '(' opened here", at: at)]
+                throw diagnostic
+            }
+            advance()
             return inner
         case .identifier(let name):
             switch name {

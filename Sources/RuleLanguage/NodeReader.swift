@@ -130,7 +130,8 @@ struct NodeReader {
 
     private mutating func checked(_ interval: Interval, _ node: YAMLNode, _ what: String) -> Interval? {
         if interval.isEmpty {
-            error("\(what) \(interval) is empty", at: node.location)
+            let why = interval.lower > interval.upper ? "its lower bound is above its upper bound" : "it holds no value"
+            error("\(what) \(interval) is empty: \(why)", at: node.location)
             return nil
         }
         return interval
@@ -155,36 +156,69 @@ struct NodeReader {
         }
     }
 
-    /// Maps an offset in a scalar's value to the file: one-line scalars by column, others by walking the
-    /// source's non-blank characters in step with the value's (folding only changes whitespace).
+    /// Maps an offset in a scalar's value to the file. The value's non-blank characters are matched, in order,
+    /// with the source's: folding a scalar across lines changes only whitespace, and a quoted scalar's escapes
+    /// (`\"`, `\\`, `''`) stand for one value character each. Built once per scalar, so every token of a long
+    /// expression is located in constant time; the end of the value is just after its last character.
     func locator(for node: YAMLNode, text: String) -> (Int) -> SourceLocation {
         guard case .scalar(_, let style) = node.kind else { return { _ in node.location } }
         let start = node.location
-        let quoted = style == .singleQuoted || style == .doubleQuoted
-        if !text.contains("\n"), style != .literal, style != .folded {
-            return { offset in start.advanced(by: offset + (quoted ? 1 : 0)) }
-        }
         let value = Array(text.unicodeScalars)
-        let lines = self.lines
-        return { offset in
-            let wanted = value[..<min(offset, value.count)].filter { !$0.properties.isWhitespace }.count
-            var line = start.line - 1
-            var column = start.column - 1 + (quoted ? 1 : 0)
-            if style == .literal || style == .folded { line += 1; column = 0 }
-            var seen = 0
-            while line < lines.count {
-                while column < lines[line].count {
-                    if !lines[line][column].properties.isWhitespace {
-                        if seen == wanted { return SourceLocation(file: start.file, line: line + 1, column: column + 1) }
-                        seen += 1
-                    }
-                    column += 1
-                }
-                line += 1
-                column = 0
-            }
-            return start
+        var solidBefore: [Int] = []
+        solidBefore.reserveCapacity(value.count + 1)
+        var solid = 0
+        for scalar in value {
+            solidBefore.append(solid)
+            if !scalar.properties.isWhitespace { solid += 1 }
         }
+        solidBefore.append(solid)
+        let places = Self.places(of: solid, in: lines, from: start, style: style)
+        return { offset in
+            let clamped = min(max(offset, 0), value.count)
+            let index = solidBefore[clamped]
+            if clamped == value.count {
+                return index > 0 && index <= places.count ? places[index - 1].advanced(by: 1) : start
+            }
+            return index < places.count ? places[index] : start
+        }
+    }
+
+    /// Where the first `count` non-blank value characters of a scalar starting at `start` are written.
+    static func places(of count: Int, in lines: [[Unicode.Scalar]], from start: SourceLocation, style: YAMLNode.ScalarStyle) -> [SourceLocation] {
+        var result: [SourceLocation] = []
+        result.reserveCapacity(count)
+        var line = start.line - 1, column = start.column - 1
+        switch style {
+        case .singleQuoted, .doubleQuoted: column += 1
+        case .literal, .folded: line += 1; column = 0
+        case .plain: break
+        }
+        while line < lines.count, result.count < count {
+            let text = lines[line]
+            while column < text.count, result.count < count {
+                let scalar = text[column]
+                var width = 1
+                var counts = !scalar.properties.isWhitespace
+                if style == .doubleQuoted, scalar == "\\" {
+                    let next: Unicode.Scalar? = column + 1 < text.count ? text[column + 1] : nil
+                    switch next {
+                    case nil: counts = false // an escaped line break
+                    case "x": width = 4
+                    case "u": width = 6
+                    case "U": width = 10
+                    default: width = 2
+                    }
+                    if let next, "tnr _NLP\t".unicodeScalars.contains(next) { counts = false }
+                } else if style == .singleQuoted, scalar == "'", column + 1 < text.count, text[column + 1] == "'" {
+                    width = 2
+                }
+                if counts { result.append(SourceLocation(file: start.file, line: line + 1, column: column + 1)) }
+                column += width
+            }
+            line += 1
+            column = 0
+        }
+        return result
     }
 }
 

@@ -196,15 +196,18 @@ struct PatternParser {
         var first = true
         while index < scalars.count, scalars[index] != "]" || first {
             first = false
-            var low = scalars[index]
+            let lowIndex = index
+            let low = scalars[index]
             index += 1
             if low == "\\" {
                 let escaped = try escape()
-                guard escaped.ranges.isEmpty, !escaped.negated else {
+                guard !escaped.negated else {
                     throw PatternError(message: "negated escapes are not supported inside a class", offset: index - 2)
                 }
+                // An escaped character outside ASCII (`\€`) lives in `ranges`, not the ASCII bitmap.
                 set.ascii.0 |= escaped.ascii.0
                 set.ascii.1 |= escaped.ascii.1
+                set.ranges += escaped.ranges
                 continue
             }
             if index + 1 < scalars.count, scalars[index] == "-", scalars[index + 1] != "]" {
@@ -212,11 +215,10 @@ struct PatternParser {
                 index += 2
                 if high == "\\", index < scalars.count { high = scalars[index]; index += 1 }
                 guard low.value <= high.value else {
-                    throw PatternError(message: "range \(low)-\(high) is reversed", offset: index - 3)
+                    throw PatternError(message: "range \(low)-\(high) is reversed", offset: lowIndex)
                 }
                 set.insert(low.value...high.value)
             } else {
-                if low == "[" { low = "[" }
                 set.insert(low.value...low.value)
             }
         }

@@ -37,7 +37,8 @@ extension NodeReader {
             if values.isEmpty { error("\(what) has no enum values", at: valuesNode.location) }
             type = .enumeration(values)
         default:
-            error("unknown type '\(typeName)'\(Suggestion.hint(for: typeName, in: Self.typeNames)); the types are \(Self.typeNames.joined(separator: ", "))", at: typeNode.location)
+            error("unknown type '\(typeName)'\(Suggestion.hint(for: typeName, in: Self.typeNames, listing: "the types are \(Self.typeNames.joined(separator: ", "))"))",
+                  at: typeNode.location)
             return nil
         }
         if keys["values"] != nil, typeName != "enum" {
@@ -48,6 +49,12 @@ extension NodeReader {
         if let node = keys["pattern"] {
             if type != .string { error("'pattern' only applies to string fields", at: node.location) }
             pattern = string(node, "pattern")
+            // Checked here, where the scalar's style is known, so the caret lands on the offending character
+            // even inside quotes and escapes.
+            if let text = pattern, case .failure(let failure) = Pattern.parse(text) {
+                error("invalid pattern: \(failure.message)", at: locator(for: node, text: text)(failure.offset))
+                pattern = nil
+            }
         }
         var range: Interval?
         if let node = keys["range"] {
@@ -58,6 +65,9 @@ extension NodeReader {
         if let node = keys["default"] {
             if required { error("a required field cannot have a default", at: node.location) }
             defaultValue = literal(node, of: type, "default of \(what)")
+            if case .number(let value)? = defaultValue, let range, !range.contains(value) {
+                error("default \(Expression.format(value)) of \(what) is outside its range \(range)", at: node.location)
+            }
         }
         let isIdentifier = keys["id"].flatMap { boolean($0, "id") } ?? false
         if isIdentifier, type != .string { error("the id field must be a string", at: keys["id"]!.location) }
@@ -80,7 +90,8 @@ extension NodeReader {
         case .enumeration(let values):
             guard let value = string(node, what) else { return nil }
             guard values.contains(value) else {
-                error("\(what) '\(value)' is not one of the enum's values\(Suggestion.hint(for: value, in: values))", at: node.location)
+                error("\(what) is '\(value)', which is not one of its values (\(values.joined(separator: ", ")))\(Suggestion.hint(for: value, in: values))",
+                      at: node.location)
                 return nil
             }
             return .string(value)

@@ -83,7 +83,8 @@ extension NodeReader {
               let outcomeNode = keys["outcome"], let outcomeName = string(outcomeNode, "outcome") else { return nil }
         guard let outcome = RouteOutcome(rawValue: outcomeName) else {
             let names = RouteOutcome.allCases.map(\.rawValue)
-            error("unknown outcome '\(outcomeName)'\(Suggestion.hint(for: outcomeName, in: names)); a route's outcome is \(names.joined(separator: ", "))", at: outcomeNode.location)
+            error("unknown outcome '\(outcomeName)'\(Suggestion.hint(for: outcomeName, in: names, listing: "a route's outcome is \(names.joined(separator: ", "))"))",
+                  at: outcomeNode.location)
             return nil
         }
         var condition: Expression?
@@ -112,10 +113,15 @@ extension NodeReader {
         }
         switch outcome {
         case .referred:
-            if keys["levels"] == nil || levels.isEmpty {
-                error("route \(id) refers the case but lists no levels; add e.g. 'levels: [1]'", at: outcomeNode.location)
+            // One message when both are missing: they are one fix, and two errors on one caret read as noise.
+            let noLevels = keys["levels"] == nil || levels.isEmpty, noSLA = keys["sla_hours"] == nil
+            if noLevels && noSLA {
+                error("route \(id) is referred but lists no approval levels or sla_hours; add e.g. 'levels: [1]' and 'sla_hours: 24'", at: outcomeNode.location)
+            } else if noLevels {
+                error("route \(id) is referred but lists no approval levels; add e.g. 'levels: [1]'", at: outcomeNode.location)
+            } else if noSLA {
+                error("route \(id) is referred but sets no sla_hours; add e.g. 'sla_hours: 24' (hours per level)", at: outcomeNode.location)
             }
-            if keys["sla_hours"] == nil { error("route \(id) refers the case but sets no sla_hours", at: outcomeNode.location) }
         case .approved, .declined:
             if let node = keys["levels"] { error("route \(id) is \(outcome.rawValue); only referred routes have levels", at: node.location) }
             if let node = keys["sla_hours"] { error("route \(id) is \(outcome.rawValue); only referred routes have sla_hours", at: node.location) }

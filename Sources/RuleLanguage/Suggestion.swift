@@ -9,12 +9,21 @@ enum Suggestion {
             guard distance <= limit else { continue }
             if best == nil || distance < best!.1 { best = (candidate, distance) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A shortened word ('int', 'bool') is far from its full form by edit distance but plainly meant it.
+        guard word.count >= 3 else { return nil }
+        return candidates.filter { $0.lowercased().unicodeScalars.starts(with: word) }.min { $0.count < $1.count }
     }
 
     /// ` (did you mean 'x'?)` or nothing.
     static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    /// `; did you mean 'x'? The types are …` or `; the types are …`, for a closed set worth listing.
+    static func hint(for word: String, in candidates: some Sequence<String>, listing: String) -> String {
+        guard let best = closest(to: word, in: candidates) else { return "; " + listing }
+        return "; did you mean '\(best)'? " + listing.prefix(1).uppercased() + listing.dropFirst()
     }
 
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {

@@ -67,7 +67,7 @@ public enum YAMLReader {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    return .failure(parserError(parser))
+                    return .failure(parserError(parser, buffer))
                 }
                 defer { yaml_event_delete(&event) }
                 switch handle(event) {
@@ -78,11 +78,31 @@ public enum YAMLReader {
             }
         }
 
-        func parserError(_ parser: yaml_parser_t) -> Diagnostic {
+        func parserError(_ parser: yaml_parser_t, _ buffer: UnsafeMutableBufferPointer<UInt8>) -> Diagnostic {
             let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
             var message = "invalid YAML: \(problem)"
             if let context = parser.context { message += " \(String(cString: context))" }
+            // A tab is the usual culprit, and the rendered line shows it as a space, so say so.
+            if Self.byte(in: buffer, line: Int(parser.problem_mark.line), column: Int(parser.problem_mark.column)) == UInt8(ascii: "\t") {
+                message += "; YAML is indented with spaces, not tabs"
+            }
             return .error(message, at: location(parser.problem_mark))
+        }
+
+        /// The first byte of the character at a 0-based line and column (libyaml's marks count characters).
+        static func byte(in buffer: UnsafeMutableBufferPointer<UInt8>, line: Int, column: Int) -> UInt8? {
+            var index = 0, currentLine = 0
+            while currentLine < line, index < buffer.count {
+                if buffer[index] == UInt8(ascii: "\n") { currentLine += 1 }
+                index += 1
+            }
+            var characters = 0
+            while index < buffer.count, characters < column {
+                index += 1
+                while index < buffer.count, buffer[index] & 0xC0 == 0x80 { index += 1 }
+                characters += 1
+            }
+            return index < buffer.count ? buffer[index] : nil
         }
 
         /// Returns true at the end of the stream.
@@ -97,7 +117,8 @@ public enum YAMLReader {
                     return .failure(.error("a rule file holds one YAML document; found a second '---'", at: here))
                 }
             case YAML_ALIAS_EVENT:
-                return .failure(.error("aliases (*name) are not allowed in rule files; write the value out", at: here))
+                let name = event.data.alias.anchor.map { String(cString: $0) } ?? "name"
+                return .failure(.error("aliases (*\(name)) are not allowed in rule files; write the value out", at: here))
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
                 if let failure = refuseAnchorAndTag(anchor: scalar.anchor, tag: scalar.tag, plainImplicit: scalar.plain_implicit, at: here) {
@@ -162,8 +183,10 @@ public enum YAMLReader {
                 return .error("anchors (&\(name)) are not allowed in rule files; write the value out", at: here)
             }
             if let tag {
-                let name = String(cString: tag)
-                return .error("tags (\(name)) are not allowed in rule files; quote the value to make it a string", at: here)
+                // libyaml hands over the resolved tag; show it as the analyst wrote it (`!!str`, not `tag:yaml.org,2002:str`).
+                var name = String(cString: tag)
+                if name.hasPrefix("tag:yaml.org,2002:") { name = "!!" + name.dropFirst("tag:yaml.org,2002:".count) }
+                return .error("tags (\(name)) are not allowed in rule files; remove it, and quote the value if it must be text", at: here)
             }
             return nil
         }
