@@ -1,6 +1,6 @@
 /// What a user may do. A user holds any set of roles.
 public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Works cases of their tier or below: claim, approve, decline, escalate, return, comment.
+    /// Works cases of their tier or below (claim, approve, decline, escalate, return); comments on any open case.
     case approver
     /// Submits applications (a branch system, a web form backend).
     case intake

@@ -25,7 +25,7 @@ extension ApprovalCase {
     }
 
     public mutating func touch(by actor: Actor, token: String, at now: Date, leaseSeconds: TimeInterval) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
+        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
         lease?.expiresAt = now.addingTimeInterval(leaseSeconds)
         updatedAt = now
         return .success(Transition(action: .touch, actor: actor.name, from: .claimed, to: .claimed, level: current))
@@ -58,10 +58,10 @@ extension ApprovalCase {
     }
 
     public mutating func decline(by actor: Actor, token: String, reason: String, at now: Date) -> Result<Transition, WorkflowError> {
+        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
         guard Self.isCode(reason) else {
             return .failure(WorkflowError(.invalidArgument, "a decline needs a reason code (letters, digits, '_' or '-')"))
         }
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
         decide(.declined, by: actor.name, reason: reason, at: now)
         lease = nil
         status = .declined
@@ -71,11 +71,11 @@ extension ApprovalCase {
     }
 
     public mutating func escalate(by actor: Actor, token: String, toTier tier: Int, note: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
+        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
         guard tier > currentLevel.tier else {
             return .failure(WorkflowError(.invalidArgument, "escalation must go above tier \(currentLevel.tier)"))
         }
-        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return .failure(WorkflowError(.invalidArgument, "an escalation needs a note"))
         }
         levels[current].tier = tier
@@ -87,8 +87,8 @@ extension ApprovalCase {
     }
 
     public mutating func returnForInformation(by actor: Actor, token: String, note: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
-        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
+        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return .failure(WorkflowError(.invalidArgument, "say what information is needed"))
         }
         pausedRemaining = max(0, (dueAt ?? now).timeIntervalSince(now))
@@ -101,6 +101,7 @@ extension ApprovalCase {
 
     /// The applicant re-submitted: the case continues at the level it left, with the SLA time it had left.
     public mutating func resume(by actor: String, at now: Date) -> Result<Transition, WorkflowError> {
+        if let refusal = refuseUnlessOpen() { return .failure(refusal) }
         guard status == .returned else {
             return .failure(WorkflowError(.invalidState, "case \(id) is \(status.rawValue), not returned for information"))
         }
@@ -113,10 +114,11 @@ extension ApprovalCase {
     }
 
     public mutating func comment(by actor: Actor, note: String, at now: Date) -> Result<Transition, WorkflowError> {
+        if let refusal = refuseUnlessOpen() { return .failure(refusal) }
         guard actor.has(.approver) || actor.has(.riskAdmin) else {
             return .failure(WorkflowError(.forbidden, "\(actor.name) may not comment on cases"))
         }
-        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return .failure(WorkflowError(.invalidArgument, "a comment cannot be empty"))
         }
         return .success(Transition(action: .comment, actor: actor.name, from: status, to: status, level: current, note: note))
@@ -171,6 +173,11 @@ extension ApprovalCase {
 
     private func refuseUnlessLeased(_ actor: Actor, _ token: String, _ now: Date) -> WorkflowError? {
         if let refusal = refuseUnlessOpen() { return refusal }
+        if status == .returned {
+            return WorkflowError(.invalidState, "case \(id) is returned to the applicant; it continues when they re-submit")
+        }
+        // An expired lease stays on the case until someone claims it (the store expires leases lazily), so the
+        // stale holder is told `lease-expired`; once the case is queued again, there is no claim at all.
         guard status == .claimed, let lease else {
             return WorkflowError(.notClaimed, "case \(id) is \(status.rawValue), not claimed")
         }

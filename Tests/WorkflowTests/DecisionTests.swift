@@ -133,15 +133,9 @@ struct EscalateTests {
     func newlineOnlyNote(_ note: String) throws {
         var c = oneLevelCase(tier: 2)
         try perform(&c) { $0.claim(by: ann, token: "a", at: at(1), leaseSeconds: 600) }
-        withKnownIssue("notes are trimmed with .whitespaces, which does not include newlines") {
-            expectRefusal(.invalidArgument, on: c) { $0.escalate(by: ann, token: "a", toTier: 3, note: note, at: at(2)) }
-        }
-        withKnownIssue("notes are trimmed with .whitespaces, which does not include newlines") {
-            expectRefusal(.invalidArgument, on: c) { $0.returnForInformation(by: ann, token: "a", note: note, at: at(2)) }
-        }
-        withKnownIssue("notes are trimmed with .whitespaces, which does not include newlines") {
-            expectRefusal(.invalidArgument, on: c) { $0.comment(by: ann, note: note, at: at(2)) }
-        }
+        expectRefusal(.invalidArgument, on: c) { $0.escalate(by: ann, token: "a", toTier: 3, note: note, at: at(2)) }
+        expectRefusal(.invalidArgument, on: c) { $0.returnForInformation(by: ann, token: "a", note: note, at: at(2)) }
+        expectRefusal(.invalidArgument, on: c) { $0.comment(by: ann, note: note, at: at(2)) }
     }
 }
 
@@ -268,8 +262,6 @@ struct ReturnResumeTests {
             refusalCode(on: c) { $0.touch(by: ann, token: "a", at: now, leaseSeconds: 600) },
             refusalCode(on: c) { $0.release(by: ann, token: "a", at: now) },
         ]
-        withKnownIssue("returned case: the lease check answers not-claimed before the state is considered") {
-            #expect(codes == Array(repeating: .invalidState, count: codes.count))
-        }
+        #expect(codes == Array(repeating: .invalidState, count: codes.count))
     }
 }

@@ -5,8 +5,8 @@ import Workflow
 /// Q5: every action × role set × actor tier × case tier, expected results derived from the documented rules
 /// (not from running the code):
 ///
-/// - Role docs: an approver "works cases of their tier or below: claim, approve, decline, escalate, return,
-///   comment"; intake submits; a risk admin "manages users and rules, reassigns cases"; an auditor "reads
+/// - Role docs: an approver "works cases of their tier or below (claim, approve, decline, escalate, return);
+///   comments on any open case"; intake submits; a risk admin "manages users and rules, reassigns cases"; an auditor "reads
 ///   everything, changes nothing".
 /// - Eligibility (`refuseUnlessEligible`): the approver role and tier ≥ the level's tier (the submitter and
 ///   earlier signers are other people here, so separation of duties never bites in this table).
@@ -20,7 +20,7 @@ import Workflow
 /// Expected:
 /// - claim, approve, decline, escalate, return, touch (keeping a claim is working the case): eligible, else forbidden;
 /// - release: the holder may always give the case back;
-/// - comment: eligible approver, or risk admin; else forbidden;
+/// - comment: any approver, or risk admin; else forbidden;
 /// - reassign (actor as the admin, an eligible tier-3 assignee): risk admin, else forbidden;
 /// - reassign (actor as the assignee, a risk admin reassigning): eligible, else forbidden;
 /// - resume: always (it takes the re-submitter's name, not an `Actor`; the caller gates who re-submits).
@@ -83,21 +83,9 @@ struct PermissionMatrixTests {
             case .escalate: return isEligible ? .success(to: .queued) : forbidden
             case .returnForInfo: return isEligible ? .success(to: .returned) : forbidden
             case .resume: return .success(to: .queued)
-            case .comment: return isEligible || isRiskAdmin ? .success(to: .queued) : forbidden
+            case .comment: return isApprover || isRiskAdmin ? .success(to: .queued) : forbidden
             case .reassignBy: return isRiskAdmin ? .success(to: .claimed) : forbidden
             case .reassignTo: return isEligible ? .success(to: .claimed) : forbidden
-            }
-        }
-
-        /// Rows where the implementation is known to differ from the documented rule (see the report).
-        var knownIssue: String? {
-            switch action {
-            case .touch where !isEligible, .escalate where !isEligible, .returnForInfo where !isEligible:
-                return "\(action.rawValue) checks only the lease, not the holder's role and tier"
-            case .comment where isApprover && !isRiskAdmin && actorTier < caseTier:
-                return "comment ignores the approver's tier"
-            default:
-                return nil
             }
         }
     }
@@ -177,10 +165,6 @@ struct PermissionMatrixTests {
 
     @Test("action × role set × actor tier × case tier", arguments: combos)
     func matrix(_ combo: Combo) {
-        if let issue = combo.knownIssue {
-            withKnownIssue(Comment(rawValue: issue)) { Self.check(combo) }
-        } else {
-            Self.check(combo)
-        }
+        Self.check(combo)
     }
 }

@@ -219,12 +219,8 @@ struct ClosedCaseTests {
     @Test("comment and resume on a closed case are refused with closed", arguments: ["approved", "declined"])
     func commentAndResumeRefused(_ which: String) throws {
         let c = which == "approved" ? try Self.approvedCase() : try Self.declinedCase()
-        withKnownIssue("comment does not check that the case is open") {
-            expectRefusal(.closed, on: c) { $0.comment(by: cat, note: "after the fact", at: at(10)) }
-        }
+        expectRefusal(.closed, on: c) { $0.comment(by: cat, note: "after the fact", at: at(10)) }
         let resumeCode = refusalCode(on: c) { $0.resume(by: "branch-7", at: at(10)) }
-        withKnownIssue("resume answers invalid-state on a closed case") {
-            #expect(resumeCode == .closed)
-        }
+        #expect(resumeCode == .closed)
     }
 }
