@@ -50,8 +50,8 @@ extension NodeReader {
             if type != .string { error("'pattern' only applies to string fields", at: node.location) }
             pattern = string(node, "pattern")
             // Checked here, where the scalar's style is known, so the caret lands on the offending character
-            // even inside quotes and escapes.
-            if let text = pattern, case .failure(let failure) = Pattern.parse(text) {
+            // even inside quotes and escapes. On a field that cannot have a pattern, one error is enough.
+            if type == .string, let text = pattern, case .failure(let failure) = Pattern.parse(text) {
                 error("invalid pattern: \(failure.message)", at: locator(for: node, text: text)(failure.offset))
                 pattern = nil
             }
