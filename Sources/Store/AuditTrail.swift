@@ -26,12 +26,13 @@ public enum AuditTrail {
     }
 
     static func digest(previous: String, seq: Int64, at: String, actor: String, action: String, subject: String, detail: String) -> String {
-        var hasher = SHA256()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + detail.utf8.count)
         for part in [previous, String(seq), at, actor, action, subject, detail] {
-            hasher.update(data: Data(part.utf8))
-            hasher.update(data: Data([0x0A]))
+            bytes += part.utf8
+            bytes.append(0x0A)
         }
-        return hasher.finalize().hex
+        return SHA256.hash(data: bytes).hex
     }
 
     /// The outcome of walking the chain.

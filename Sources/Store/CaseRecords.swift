@@ -5,8 +5,9 @@ import Workflow
 /// Reading and writing `ApprovalCase` values: one row in `cases`, one per level in `case_levels`.
 enum CaseRecords {
     static func load(_ db: Database, id: String) throws -> ApprovalCase? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]) else { return nil }
-        let levels = try Row.fetchAll(db, sql: "SELECT * FROM case_levels WHERE case_id = ? ORDER BY level", arguments: [id]).map { level in
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id]) else { return nil }
+        let levels = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_levels WHERE case_id = ? ORDER BY level"),
+                                      arguments: [id]).map { level in
             var value = ApprovalCase.Level(tier: level["tier"], slaSeconds: level["sla_seconds"])
             value.dueAt = (level["due_at"] as Double?).map(Date.init(timeIntervalSince1970:))
             value.outcome = (level["outcome"] as String?).flatMap(ApprovalCase.Level.Outcome.init(rawValue:))

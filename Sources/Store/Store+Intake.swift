@@ -30,11 +30,11 @@ extension Store {
         var version = 1
         var disposition = SubmissionResult.Disposition.created
         var existingCase: ApprovalCase?
-        if let known = id, let latest = try Row.fetchOne(db, sql: """
+        if let known = id, let latest = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT a.version, a.input_hash, a.assigned_id, d.outcome, d.decision FROM applications a
             JOIN decisions d ON d.application_id = a.id AND d.version = a.version
             WHERE a.id = ? ORDER BY a.version DESC LIMIT 1
-            """, arguments: [known]) {
+            """), arguments: [known]) {
             existingCase = try CaseRecords.load(db, id: known)
             if (latest["input_hash"] as String) == submission.inputHash {
                 return .success(SubmissionResult(applicationID: known, version: latest["version"], assigned: latest["assigned_id"],

@@ -79,7 +79,8 @@ extension Store {
             return ApplicationStatus(applicationID: id, version: decision["version"], outcome: outcome, decision: decision["decision"],
                                      ruleset: decision["ruleset"], caseStatus: caseValue?.status.rawValue,
                                      level: caseValue.map { $0.current + 1 }, levels: levels, tier: caseValue?.currentLevel.tier,
-                                     holder: caseValue?.liveHolder(at: now), dueAt: caseValue?.dueAt?.timeIntervalSince1970,
+                                     holder: caseValue?.liveHolder(at: now),
+                                     dueAt: caseValue?.isClosed == false ? caseValue?.dueAt?.timeIntervalSince1970 : nil,
                                      timeline: timeline)
         }
     }

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+import Workflow
+
+/// Q1: many approvers race `take next` over a full queue. The single writer serializes claims, so no case is
+/// ever claimed twice; every case is decided exactly once. (CI size; benchmarks/ runs the 10k version.)
+@Suite struct QueueRaceTests {
+    @Test func racingApproversNeverShareACase() async throws {
+        let fixture = try await Fixture(.file)
+        let cases = 1000, approvers = 32
+        for index in 0..<approvers {
+            try await fixture.store.addUser("racer\(index)", tier: 1, roles: [.approver], by: "admin", at: start)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<cases { group.addTask { _ = try await fixture.submit(Applications.tierOne("Q-\(index)")) } }
+            try await group.waitForAll()
+        }
+        let decided = try await withThrowingTaskGroup(of: [String].self) { group in
+            for index in 0..<approvers {
+                group.addTask {
+                    var mine: [String] = []
+                    while true {
+                        let claim: ActionOutcome
+                        do {
+                            claim = try await fixture.perform(.takeNext, by: "racer\(index)")
+                        } catch let error as StoreError where error.code == .notFound {
+                            return mine
+                        }
+                        _ = try await fixture.perform(.approve(case: claim.caseID, token: claim.token!), by: "racer\(index)")
+                        mine.append(claim.caseID)
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(decided.count == cases)
+        #expect(Set(decided).count == cases)
+        let counts = try await fixture.store.writer.read { db in
+            [try Int.fetchOne(db, sql: "SELECT count(*) FROM case_decisions")!,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE action = 'claim'")!,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT application_id FROM history WHERE action = 'claim' GROUP BY application_id HAVING count(DISTINCT actor) > 1)")!]
+        }
+        #expect(counts == [cases, cases, 0])
+        #expect(try await fixture.store.verifyAudit().isValid)
+    }
+}
