@@ -20,13 +20,16 @@ run: release
 	$(RELEASE) score --rules rules fixtures/applications.jsonl
 
 # Every test: unit and end-to-end tests, the rules check, the reference fixtures, bounded fuzzing.
-test: deps
+test:
+	@RISKGATE_TEST_DEPS="strace sqlite3" scripts/install-deps.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(DEBUG) check rules
 	$(DEBUG) test --rules rules fixtures/fixtures.jsonl
 	$(DEBUG) test --rules rules
 	$(DEBUG) test --rules fixtures/policies/sme-lite
+	python3 Tests/scripts/d1_kill_intake.py 2000 5
+	python3 Tests/scripts/d2_sync_before_ack.py
 	@if [ -x fuzz/run.sh ]; then fuzz/run.sh 60; fi
 
 fuzz: deps

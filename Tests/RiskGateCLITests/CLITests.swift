@@ -135,6 +135,9 @@ import Testing
                                   one acknowledgement per line once durable.
           status                  Show an application's outcome so far, its level, who
                                   holds it, the SLA due time and its timeline.
+          case                    Work the approval queue as a user: take, claim,
+                                  approve, decline, escalate, return, release, comment,
+                                  reassign.
           users                   Add, list and disable users (approvers, intake
                                   systems, risk admins, auditors).
           audit                   Verify, export and checkpoint the tamper-evident
