@@ -28,7 +28,7 @@ struct CheckCommand: ParsableCommand {
             Console.err("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
             throw ExitCode(1)
         }
-        Console.out("ok: \(ruleSet.directory) (\(ruleSet.sources.count) files, \(warnings) warning\(warnings == 1 ? "" : "s")) version \(ruleSet.version)")
+        Console.out("ok: \(ruleSet.directory) (\(ruleSet.sources.count) file\(ruleSet.sources.count == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")) version \(ruleSet.version)")
         if strict && warnings > 0 { throw ExitCode(1) }
     }
 }

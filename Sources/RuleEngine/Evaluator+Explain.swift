@@ -28,7 +28,8 @@ extension Evaluator {
             } else {
                 status = errors.contains(Int32(index)) ? "FAILED" : "passed"
             }
-            rows.append(["  check \(check.code)", "on \(p.fields[check.field].path)", status, "fails when \(check.source)"])
+            rows.append(["  check \(check.code)", "on \(p.fields[check.field].path)", status,
+                         "fails when \(check.source)" + (check.message.map { " — \($0)" } ?? "")])
         }
         out += table(rows)
         if outcome == .invalid {
@@ -38,7 +39,7 @@ extension Evaluator {
         if !p.values.isEmpty {
             out += ["", "Values"]
             out += table(p.values.enumerated().map { index, value in
-                ["  " + value.name, "= " + format(registers[Int(e.valueRegisters[index])]), value.source.description]
+                ["  " + value.name, "= " + describe(registers[Int(e.valueRegisters[index])], as: value.expression.type), value.source.description]
             })
         }
         if let scorecard = p.scorecard {
@@ -56,7 +57,8 @@ extension Evaluator {
         if !p.knockouts.isEmpty {
             out += ["", "Knock-outs"]
             out += table(p.knockouts.enumerated().map { index, knockout in
-                ["  " + knockout.code, knockouts.contains(Int32(index)) ? "HIT" : "no", knockout.source.description]
+                ["  " + knockout.code, knockouts.contains(Int32(index)) ? "HIT" : "no",
+                 knockout.source.description + (knockout.message.map { " — \($0)" } ?? "")]
             })
         }
         out += ["", "Routing (the first route that matches decides)"]
@@ -82,6 +84,16 @@ extension Evaluator {
 
     private func format(_ value: Double) -> String {
         value.isNaN ? "missing" : Expression.format(value)
+    }
+
+    /// A register's value as its type reads: true/false, an enum's name, or a number.
+    private func describe(_ value: Double, as type: ValueType) -> String {
+        guard !value.isNaN else { return "missing" }
+        switch type {
+        case .boolean: return value == 1 ? "true" : "false"
+        case .enumeration(let names): return Int(value) < names.count ? names[Int(value)] : format(value)
+        default: return format(value)
+        }
     }
 
     private func describeField(_ index: Int) -> String {
@@ -120,7 +132,9 @@ extension Evaluator {
 
     private func describeCharacteristic(_ index: Int, _ characteristic: CheckedCharacteristic) -> [String] {
         let register = Int(policy.explanations.characteristicRegisters[index])
-        let subject = characteristic.source.map { "\($0) = \(register >= 0 ? format(registers[register]) : "?")" } ?? ""
+        let subject = characteristic.source.map { source in
+            "\(source) = \(register >= 0 ? describe(registers[register], as: characteristic.value?.type ?? .number) : "?")"
+        } ?? ""
         let matched = Int(matchedBins[index])
         guard matched >= 0 else { return ["  " + characteristic.name, subject, "no bin matched", "+0"] }
         let bin = characteristic.bins[matched - Int(policy.binStarts[index])]
@@ -135,7 +149,8 @@ extension Evaluator {
         }
         let lost = characteristic.maximumPoints - bin.points
         let reason = bin.reason.map { ", reason \($0)" } ?? ""
-        return ["  " + characteristic.name, subject, test, "+\(Expression.format(bin.points))",
+        let points = bin.points < 0 ? Expression.format(bin.points) : "+" + Expression.format(bin.points)
+        return ["  " + characteristic.name, subject, test, points,
                 "(max \(Expression.format(characteristic.maximumPoints)), lost \(Expression.format(lost))\(reason))"]
     }
 

@@ -47,7 +47,13 @@ extension CheckerState {
             fieldByPath[declaration.path] = index
             let short = segments.last!
             if short != declaration.path {
-                fieldByShortName[short] = fieldByShortName[short] == nil ? index : .some(nil)
+                if Self.reservedNames.contains(short) {
+                    // `score` and `grade` name the scorecard's results; the field keeps its full path only.
+                    warning("write '\(declaration.path)' in full in expressions: '\(short)' alone means the scorecard's \(short)",
+                            at: declaration.location)
+                } else {
+                    fieldByShortName[short] = fieldByShortName[short] == nil ? index : .some(nil)
+                }
             }
             fields.append(CheckedField(path: declaration.path, segments: segments, type: declaration.type,
                                        required: declaration.required, defaultValue: defaultValue, defaultMask: 0,

@@ -92,7 +92,12 @@ extension CheckerState {
             return result
         }
         // A catch-all before the end is reported by the analysis below as making the later rows unreachable.
-        if result.last?.condition != nil, !result.contains(where: { $0.condition == nil }) {
+        func isCatchAll(_ route: CheckedRoute) -> Bool {
+            guard let condition = route.condition else { return true }
+            if case .constant(1) = condition.kind { return true }
+            return false
+        }
+        if !result.contains(where: isCatchAll) {
             error("the routing table has no catch-all row: its last route needs no 'when' (or 'when: always')", at: result.last!.location)
         }
         for diagnostic in RouteAnalysis.unreachable(result) {

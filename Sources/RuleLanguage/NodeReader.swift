@@ -64,6 +64,20 @@ struct NodeReader {
         return text
     }
 
+    /// A name that expressions can use: a letter or '_' first, then letters, digits and '_' (at most 64).
+    mutating func expressionName(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        let scalars = Array(text.unicodeScalars)
+        func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || c == "_") }
+        guard let first = scalars.first, isLetter(first), scalars.count <= 64,
+              scalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) }) else {
+            let hint = text.contains("-") ? "; '-' would read as a minus sign, use '_'" : ""
+            error("\(what) '\(text)' must start with a letter or '_' and hold only letters, digits and '_' (at most 64)\(hint)", at: node.location)
+            return nil
+        }
+        return text
+    }
+
     static func number(fromPlain text: String) -> Double? {
         switch text {
         case ".inf", ".Inf", "inf", "+inf", "+.inf": return .infinity

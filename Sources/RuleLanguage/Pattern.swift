@@ -43,6 +43,27 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 
     public let source: String
     let elements: [Element]
+    /// Flat per-position tables for the matcher's inner loop (no struct copies, no reference counting).
+    private let asciiLow: [UInt64]
+    private let asciiHigh: [UInt64]
+    private let negated: [Bool]
+    private let repeats: [Bool]
+    /// Optional positions chain: starting at p also reaches p+1 … closureEnd[p] (a contiguous range).
+    private let closureEnd: [Int]
+
+    init(source: String, elements: [Element]) {
+        self.source = source
+        self.elements = elements
+        asciiLow = elements.map { $0.set.ascii.0 }
+        asciiHigh = elements.map { $0.set.ascii.1 }
+        negated = elements.map { $0.set.negated }
+        repeats = elements.map(\.repeats)
+        var ends = [Int](repeating: elements.count, count: elements.count + 1)
+        for position in stride(from: elements.count - 1, through: 0, by: -1) {
+            ends[position] = elements[position].optional ? ends[position + 1] : position
+        }
+        closureEnd = ends
+    }
 
     public var description: String { source }
 
@@ -74,11 +95,15 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
                 let scalar = Pattern.decode(utf8, at: &index)
                 next.update(repeating: 0)
                 var any = false
-                for position in 0..<count where current[position >> 6] & (1 << UInt64(position & 63)) != 0 {
-                    let element = elements[position]
-                    guard element.set.contains(scalar) else { continue }
-                    any = true
-                    insertClosure(element.repeats ? position : position + 1, into: next)
+                for word in 0..<words {
+                    var bits = current[word]
+                    while bits != 0 {
+                        let position = word << 6 | bits.trailingZeroBitCount
+                        bits &= bits - 1
+                        guard position < count, accepts(position, scalar) else { continue }
+                        any = true
+                        insertClosure(repeats[position] ? position : position + 1, into: next)
+                    }
                 }
                 guard any else { return false }
                 _ = current.update(fromContentsOf: next)
@@ -87,17 +112,30 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    @inline(__always)
+    private func accepts(_ position: Int, _ scalar: UInt32) -> Bool {
+        if scalar < 64 { return (asciiLow[position] & (1 << UInt64(scalar)) != 0) != negated[position] }
+        if scalar < 128 { return (asciiHigh[position] & (1 << UInt64(scalar - 64)) != 0) != negated[position] }
+        return elements[position].set.contains(scalar)
+    }
+
     public func matches(_ text: String) -> Bool {
         var copy = text
         return copy.withUTF8 { matches(utf8: $0) }
     }
 
+    /// Sets positions `start … closureEnd[start]` (the start and the optional positions after it).
     private func insertClosure(_ start: Int, into set: UnsafeMutableBufferPointer<UInt64>) {
+        let last = closureEnd[start]
         var position = start
-        while true {
-            set[position >> 6] |= 1 << UInt64(position & 63)
-            guard position < elements.count, elements[position].optional else { return }
-            position += 1
+        while position <= last {
+            let word = position >> 6
+            let first = position & 63
+            let end = min(63, last - (word << 6))
+            let width = end - first + 1
+            let mask: UInt64 = width == 64 ? .max : ((1 << UInt64(width)) - 1) << UInt64(first)
+            set[word] |= mask
+            position = (word + 1) << 6
         }
     }
 

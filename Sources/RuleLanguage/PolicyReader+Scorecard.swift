@@ -3,7 +3,7 @@ extension NodeReader {
 
     mutating func scorecard(_ node: YAMLNode) -> ScorecardDeclaration? {
         guard let keys = mapping(node, "scorecard", allowed: ["base", "reasons", "characteristics"], required: ["characteristics"]) else { return nil }
-        let base = keys["base"].flatMap { number($0, "scorecard base") } ?? 0
+        let base = keys["base"].flatMap { integer($0, "scorecard base") }.map(Double.init) ?? 0
         var maximumReasons = 4
         if let reasons = keys["reasons"], let map = mapping(reasons, "reasons", allowed: ["max"], required: ["max"]) {
             maximumReasons = map["max"].flatMap { integer($0, "reasons max", minimum: 0) } ?? maximumReasons
@@ -65,7 +65,7 @@ extension NodeReader {
         for item in items {
             guard let keys = mapping(item, "grade", allowed: ["grade", "min_score"], required: ["grade"]),
                   let grade = keys["grade"].flatMap({ identifier($0, "grade") }) else { continue }
-            bands.append((grade, keys["min_score"].flatMap { number($0, "min_score") }, item.location))
+            bands.append((grade, keys["min_score"].flatMap { integer($0, "min_score") }.map(Double.init), item.location))
         }
         return GradesDeclaration(bands: bands, location: node.location)
     }
@@ -105,7 +105,7 @@ extension NodeReader {
             if case .sequence(let items) = node.kind {
                 sla = items.compactMap { integer($0, "sla_hours", minimum: 1) }
                 if sla.count != levels.count {
-                    error("sla_hours lists \(sla.count) values for \(levels.count) levels", at: node.location)
+                    error("sla_hours lists \(sla.count) value\(sla.count == 1 ? "" : "s") for \(levels.count) level\(levels.count == 1 ? "" : "s")", at: node.location)
                 }
             } else if let hours = integer(node, "sla_hours", minimum: 1) {
                 sla = Array(repeating: hours, count: levels.count)

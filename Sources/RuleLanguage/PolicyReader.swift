@@ -81,7 +81,7 @@ extension NodeReader {
 
     mutating func tables(_ node: YAMLNode) -> [TableDeclaration] {
         orderedPairs(node, "tables").compactMap { pair in
-            guard let name = identifier(pair.key, "table name"),
+            guard let name = expressionName(pair.key, "table name"),
                   let keys = mapping(pair.value, "table '\(name)'", allowed: ["key", "values", "default"], required: ["key", "values"]),
                   let keyNode = keys["key"], let key = string(keyNode, "table key"), let valuesNode = keys["values"] else { return nil }
             var entries: [(key: String, value: Double, location: SourceLocation)] = []
@@ -98,7 +98,7 @@ extension NodeReader {
 
     mutating func values(_ node: YAMLNode) -> [ValueDeclaration] {
         orderedPairs(node, "values").compactMap { pair in
-            guard let name = identifier(pair.key, "value name"),
+            guard let name = expressionName(pair.key, "value name"),
                   let expression = expression(pair.value, "value '\(name)'") else { return nil }
             return ValueDeclaration(name: name, expression: expression, location: pair.key.location)
         }
