@@ -30,6 +30,7 @@ test:
 	$(DEBUG) test --rules fixtures/policies/sme-lite
 	python3 Tests/scripts/d1_kill_intake.py 2000 5
 	python3 Tests/scripts/d2_sync_before_ack.py
+	python3 Tests/scripts/d4_kill_workflow.py 40
 	@if [ -x fuzz/run.sh ]; then fuzz/run.sh 60; fi
 
 fuzz: deps
