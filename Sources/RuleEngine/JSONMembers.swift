@@ -11,7 +11,11 @@ public enum JSONMembers {
             s.index += 1
             s.skipWhitespace()
             var result: [(key: String, range: Range<Int>)] = []
-            if s.peek == UInt8(ascii: "}") { return result }
+            if s.peek == UInt8(ascii: "}") {
+                s.index += 1
+                s.skipWhitespace()
+                return s.index == s.count ? result : nil
+            }
             let scratch = ByteBuffer()
             while true {
                 guard s.peek == UInt8(ascii: "\""), let token = s.string() else { return nil }

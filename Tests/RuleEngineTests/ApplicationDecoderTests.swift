@@ -139,3 +139,17 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONMembersTests {
+    @Test(arguments: [
+        ("{}", "[]"), (" { } ", "[]"), ("{}x", "nil"), ("{\"a\":1}x", "nil"), ("[1]", "nil"),
+        ("{\"a\":[1,{\"b\":2}],\"c\":\"x\"}", "[a=[1,{\"b\":2}], c=\"x\"]"),
+    ])
+    func spans(_ text: String, _ expected: String) {
+        let bytes = Array(text.utf8)
+        let rendered = JSONMembers.spans(in: bytes).map { spans in
+            "[" + spans.map { "\($0.key)=\(String(decoding: bytes[$0.range], as: UTF8.self))" }.joined(separator: ", ") + "]"
+        } ?? "nil"
+        #expect(rendered == expected)
+    }
+}
