@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "RuleEngine", "RuleFiles", "Workflow",
+                "RuleLanguage", "RuleEngine", "RuleFiles", "Workflow",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

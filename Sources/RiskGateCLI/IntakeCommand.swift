@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RuleEngine
 import RuleFiles
+import RuleLanguage
 import Store
 
 /// `riskgate intake [FILE]`: durable batch submission. One acknowledgement line per input line, in input
@@ -82,12 +83,5 @@ struct IntakeCommand: AsyncParsableCommand {
         } catch {
             return (line, "{\"line\":\(line),\"error\":\"storage\",\"message\":\(JSONString.quote("\(error)"))}", false)
         }
-    }
-}
-
-enum JSONString {
-    static func quote(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 }

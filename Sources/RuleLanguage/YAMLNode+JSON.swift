@@ -4,16 +4,16 @@ extension YAMLNode {
     public var jsonText: String {
         switch kind {
         case .mapping(let pairs):
-            return "{" + pairs.map { YAMLNode.quoted($0.key.scalar ?? "") + ":" + $0.value.jsonText }.joined(separator: ",") + "}"
+            return "{" + pairs.map { JSONString.quote($0.key.scalar ?? "") + ":" + $0.value.jsonText }.joined(separator: ",") + "}"
         case .sequence(let items):
             return "[" + items.map(\.jsonText).joined(separator: ",") + "]"
         case .scalar(let text, let style):
-            guard style == .plain else { return YAMLNode.quoted(text) }
+            guard style == .plain else { return JSONString.quote(text) }
             if isNull { return "null" }
             if text == "true" || text == "false" { return text }
             if YAMLNode.isJSONNumber(text) { return text }
             if let value = NodeReader.number(fromPlain: text), value.isFinite { return "\(value)" }
-            return YAMLNode.quoted(text)
+            return JSONString.quote(text)
         }
     }
 
@@ -38,26 +38,5 @@ extension YAMLNode {
             guard digits() > 0 else { return false }
         }
         return scalars.isEmpty
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

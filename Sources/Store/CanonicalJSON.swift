@@ -1,4 +1,5 @@
 import Foundation
+import RuleLanguage
 
 /// Deterministic JSON for hashed records: a flat object of strings, keys sorted, minimal escapes.
 enum CanonicalJSON {
@@ -12,23 +13,7 @@ enum CanonicalJSON {
     }
 
     static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONString.quote(text)
     }
 }
 
