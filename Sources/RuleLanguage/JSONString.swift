@@ -2,6 +2,8 @@
 /// Shared by rule tests (YAML → JSON), the store's canonical records and the command line.
 public enum JSONString {
     public static func quote(_ text: String) -> String {
+        // Most texts (codes, hashes, names) need no escape: one scan of the bytes, one concatenation.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -59,10 +59,10 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, 'rules', ?)
             """).execute(arguments: [applicationID, version, ruleset, submission.inputHash, submission.outcome.description,
                                      reasons, submission.decisionJSON, now.timeIntervalSince1970])
-        try History.append(db, application: applicationID, at: now, actor: submission.actor, action: "submit",
-                           note: "version \(version)")
-        try History.append(db, application: applicationID, at: now, actor: "rules", action: "decide",
-                           to: submission.outcome.description, note: ruleset)
+        try db.cachedStatement(sql: """
+            INSERT INTO history (application_id, at, actor, action, to_state, note) VALUES (?, ?, ?, 'submit', NULL, ?), (?, ?, 'rules', 'decide', ?, ?)
+            """).execute(arguments: [applicationID, now.timeIntervalSince1970, submission.actor, "version \(version)",
+                                     applicationID, now.timeIntervalSince1970, submission.outcome.description, ruleset])
         try chain.append(db, at: now, actor: submission.actor, action: "application.submit", subject: applicationID,
                          detail: ["version": String(version), "input_hash": submission.inputHash,
                                   "assigned": submission.applicationID == nil ? "true" : "false"])
