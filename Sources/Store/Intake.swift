@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Logging
 import RuleEngine
-import Workflow
 
 /// Durable intake with group commit: submissions that arrive while a batch is being written wait for the next
 /// batch, so many applications share one synced commit. Each caller gets its answer only after the commit
@@ -15,8 +14,6 @@ public actor Intake {
     private let maximumBatch: Int
     private var pending: [(body: [UInt8], actor: String, reply: CheckedContinuation<SubmissionResult, any Error>)] = []
     private var flushing = false
-    /// Users already checked to hold the intake role (checked once per name).
-    private var submitters: Set<String> = []
 
     public init(store: Store, policy: CompiledPolicy, rulesetVersion: String, maximumBatch: Int = 2048,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -29,11 +26,7 @@ public actor Intake {
 
     /// Stores the application exactly as received, with its decision; returns once that is durable.
     public func submit(_ body: [UInt8], by actor: String) async throws -> SubmissionResult {
-        if !submitters.contains(actor) {
-            try await store.requireRole(.intake, of: actor)
-            submitters.insert(actor)
-        }
-        return try await withCheckedThrowingContinuation { reply in
+        try await withCheckedThrowingContinuation { reply in
             pending.append((body, actor, reply))
             if !flushing {
                 flushing = true

@@ -20,7 +20,20 @@ extension Store {
     func store(_ batch: [Submission], ruleset: String, at now: Date) async throws -> [Result<SubmissionResult, StoreError>] {
         try await writer.write { db in
             var chain = try AuditChain(db)
-            return try batch.map { submission in try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain) }
+            // The submitting users are checked in the same transaction, so a user disabled a moment ago submits nothing.
+            var refusals: [String: StoreError?] = [:]
+            for name in Set(batch.map(\.actor)) {
+                do {
+                    let actor = try Store.loadActor(db, name)
+                    refusals[name] = actor.has(.intake) ? .none : StoreError(.forbidden, "\(name) does not have the intake role")
+                } catch let error as WorkflowError {
+                    refusals[name] = StoreError(.forbidden, error.message)
+                }
+            }
+            return try batch.map { submission in
+                if let refusal = refusals[submission.actor] ?? nil { return .failure(refusal) }
+                return try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain)
+            }
         }
     }
 

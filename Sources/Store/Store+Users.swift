@@ -47,12 +47,6 @@ extension Store {
         }
     }
 
-    /// Throws `forbidden` unless `name` is an enabled user holding `role`.
-    public func requireRole(_ role: Role, of name: String) async throws {
-        let actor = try await writer.read { db in try Store.loadActor(db, name) }
-        guard actor.has(role) else { throw StoreError(.forbidden, "\(name) does not have the \(role.rawValue) role") }
-    }
-
     public func users() async throws -> [UserRecord] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT name, tier, roles, disabled, created_at FROM users ORDER BY name").map { row in

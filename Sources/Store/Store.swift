@@ -77,7 +77,7 @@ final class FileLock: Sendable {
 }
 
 /// A store failure with a stable code, as the protocol and CLI show it.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The database could not do its job (I/O, disk full, locked, corrupt).
         case storage

@@ -91,6 +91,18 @@ import Testing
         #expect(try fixture.store.integrityCheck() == "ok")
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func onlyEnabledIntakeUsersMaySubmit(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        let before = try await fixture.dump()
+        for (actor, message) in [("sam", "sam does not have the intake role"), ("nobody", "unknown user nobody")] {
+            await #expect(throws: StoreError(.forbidden, message)) { try await fixture.submit(Applications.personal("X-1"), by: actor) }
+        }
+        #expect(try await fixture.dump() == before)
+        try await fixture.store.disableUser("branch", by: "root", at: start)
+        await #expect(throws: StoreError(.forbidden, "user branch is disabled")) { try await fixture.submit(Applications.personal("X-2")) }
+    }
+
     @Test func theFileIsSyncedFully() throws {
         let store = try StoreKind.file.make()
         #expect(try store.synchronousLevel() == 2)
