@@ -50,6 +50,9 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     private let repeats: [Bool]
     /// Optional positions chain: starting at p also reaches p+1 … closureEnd[p] (a contiguous range).
     private let closureEnd: [Int]
+    /// When every position has the same set (`[A-Za-z0-9_-]{1,64}`, `\d+`, …), matching is just "every
+    /// scalar in the set, and the length within bounds": no NFA at all. Application ids take this path.
+    private let singleSet: (set: CharacterSet, minimum: Int, maximum: Int)?
 
     init(source: String, elements: [Element]) {
         self.source = source
@@ -63,9 +66,22 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
             ends[position] = elements[position].optional ? ends[position + 1] : position
         }
         closureEnd = ends
+        if let first = elements.first, elements.allSatisfy({ $0.set == first.set }) {
+            let minimum = elements.filter { !$0.optional }.count
+            let maximum = elements.contains(where: \.repeats) ? Int.max : elements.count
+            // Optional positions must all come after the mandatory ones for the count rule to hold.
+            let ordered = !zip(elements, elements.dropFirst()).contains { $0.optional && !$1.optional }
+            singleSet = ordered ? (first.set, minimum, maximum) : nil
+        } else {
+            singleSet = nil
+        }
     }
 
     public var description: String { source }
+
+    /// Two patterns are the same when they are written the same.
+    public static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }
+    public func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     public static let maximumPositions = 512
 
@@ -83,6 +99,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the whole of `utf8` (valid UTF-8) matches.
     public func matches(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let single = singleSet { return matchesSingleSet(single.set, single.minimum, single.maximum, utf8) }
         let count = elements.count
         let words = count / 64 + 1
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words * 2) { buffer in
@@ -110,6 +127,17 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
             }
             return current[count >> 6] & (1 << UInt64(count & 63)) != 0
         }
+    }
+
+    private func matchesSingleSet(_ set: CharacterSet, _ minimum: Int, _ maximum: Int, _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        var scalars = 0
+        while index < utf8.count {
+            guard set.contains(Pattern.decode(utf8, at: &index)) else { return false }
+            scalars += 1
+            if scalars > maximum { return false }
+        }
+        return scalars >= minimum
     }
 
     @inline(__always)

@@ -151,3 +151,19 @@ import Testing
         #expect(bestLong < bestShort * 8, "2k: \(bestShort), 8k: \(bestLong)")
     }
 }
+
+/// Patterns of one repeated set take a shortcut (every scalar in the set, length in bounds); these rows pin that
+/// it agrees with the general matcher, including optional-before-mandatory shapes that must not take it.
+@Suite struct PatternShortcutTests {
+    @Test(arguments: [
+        ("[a-c]{2,3}", "ab", true), ("[a-c]{2,3}", "abc", true), ("[a-c]{2,3}", "a", false), ("[a-c]{2,3}", "abca", false),
+        ("[a-c]{2,3}", "abd", false), ("[0-9]+", "", false), ("[0-9]+", "0123456789", true), ("[0-9]*", "", true),
+        ("a?a", "a", true), ("a?a", "aa", true), ("a?a", "aaa", false), ("[é]{1,2}", "éé", true), ("[é]{1,2}", "e", false),
+        ("[A-Za-z0-9_-]{1,64}", String(repeating: "Az09_-", count: 10) + "Az09", true),
+        ("[A-Za-z0-9_-]{1,64}", String(repeating: "a", count: 65), false),
+    ])
+    func agreesWithTheNFA(_ pattern: String, _ text: String, _ expected: Bool) throws {
+        let compiled = try Pattern.parse(pattern).get()
+        #expect(compiled.matches(text) == expected)
+    }
+}
