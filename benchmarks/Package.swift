@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// RiskGate's benchmarks: a package of their own, so that the product build and CI never compile the harness.
+// Run with `swift package --allow-writing-to-package-directory benchmark` from this folder (or `make bench`).
+import PackageDescription
+
+let package = Package(
+    name: "RiskGateBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "RiskGate", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The application mix: deterministic, realistic applications for the reference policy (shared by the
+        // in-process benchmarks and the end-to-end generator).
+        .target(name: "ApplicationMix"),
+        .executableTarget(name: "generate-applications", dependencies: ["ApplicationMix"]),
+        // The reference policy and the mix, compiled and decoded once: what every in-process benchmark reads.
+        .target(
+            name: "BenchmarkWorkload",
+            dependencies: [
+                "ApplicationMix",
+                .product(name: "RuleEngine", package: "RiskGate"),
+                .product(name: "RuleFiles", package: "RiskGate"),
+            ]
+        ),
+        // One benchmark loop outside the harness, for perf and callgrind.
+        .executableTarget(
+            name: "riskgate-profile",
+            dependencies: ["BenchmarkWorkload", .product(name: "RuleEngine", package: "RiskGate")]
+        ),
+        .executableTarget(
+            name: "RiskGateBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RuleEngine", package: "RiskGate"),
+                "BenchmarkWorkload",
+            ],
+            path: "Benchmarks/RiskGateBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+    ]
+)
