@@ -29,6 +29,16 @@ let package = Package(
             name: "riskgate-profile",
             dependencies: ["BenchmarkWorkload", .product(name: "RuleEngine", package: "RiskGate")]
         ),
+        // Durable intake throughput and take-next/approve latency on a real SQLite file (issue 3).
+        .executableTarget(
+            name: "store-bench",
+            dependencies: [
+                "BenchmarkWorkload",
+                .product(name: "Store", package: "RiskGate"),
+                .product(name: "Workflow", package: "RiskGate"),
+                .product(name: "RuleFiles", package: "RiskGate"),
+            ]
+        ),
         .executableTarget(
             name: "RiskGateBenchmarks",
             dependencies: [
