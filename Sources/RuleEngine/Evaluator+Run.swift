@@ -9,12 +9,11 @@ extension Evaluator {
         score = .nan
         grade = -1
         route = -1
-        let p = policy
-        let fieldCount = p.fieldCount
+        let fieldCount = policy.fieldCount
         return registers.withUnsafeMutableBufferPointer { registerBuffer in
             let r = registerBuffer.baseAddress!
-            return p.code.withUnsafeBufferPointer { codeBuffer in
-                p.pool.withUnsafeBufferPointer { poolBuffer in
+            return policy.code.withUnsafeBufferPointer { codeBuffer in
+                policy.pool.withUnsafeBufferPointer { poolBuffer in
                     let code = codeBuffer.baseAddress!, pool = poolBuffer.baseAddress!
                     validateFields(r, fieldCount: fieldCount)
                     runChecks(r, code: code, pool: pool)
@@ -22,9 +21,9 @@ extension Evaluator {
                         outcome = .invalid
                         return outcome
                     }
-                    interpret(p.valuesRange, code: code, pool: pool, registers: r)
-                    if p.hasScorecard { scoreCard(r, code: code, pool: pool) }
-                    for (index, range) in p.knockoutRanges.enumerated() {
+                    interpret(policy.valuesRange, code: code, pool: pool, registers: r)
+                    if policy.hasScorecard { scoreCard(r, code: code, pool: pool) }
+                    for (index, range) in policy.knockoutRanges.enumerated() {
                         interpret(range, code: code, pool: pool, registers: r)
                         if r[Int(range.result)] == 1 { knockouts.append(Int32(index)) }
                     }
@@ -33,13 +32,13 @@ extension Evaluator {
                         return outcome
                     }
                     outcome = .referred
-                    for (index, range) in p.routeRanges.enumerated() {
+                    for (index, range) in policy.routeRanges.enumerated() {
                         if let range {
                             interpret(range, code: code, pool: pool, registers: r)
                             guard r[Int(range.result)] == 1 else { continue }
                         }
                         route = Int32(index)
-                        outcome = p.routeOutcomes[index]
+                        outcome = policy.routeOutcomes[index]
                         break
                     }
                     return outcome
@@ -51,22 +50,21 @@ extension Evaluator {
     /// The schema's own checks, field by field in declaration order: required, type, format/enum, range.
     /// A field that fails is marked and its register made missing, so later checks skip or ignore it.
     private func validateFields(_ r: UnsafeMutablePointer<Double>, fieldCount: Int) {
-        let p = policy
         for field in 0..<fieldCount {
             var kind: SchemaError?
             switch fieldStates[field] {
             case .absent:
-                if p.fieldRequired[field] {
+                if policy.fieldRequired[field] {
                     kind = .required
                 } else {
-                    r[field] = p.fieldDefaults[field]
-                    r[fieldCount + field] = p.fieldDefaultMasks[field]
+                    r[field] = policy.fieldDefaults[field]
+                    r[fieldCount + field] = policy.fieldDefaultMasks[field]
                 }
             case .typeError: kind = .type
             case .formatError: kind = .format
             case .enumError: kind = .enumeration
             case .present:
-                if let range = p.fieldRanges[field], !range.contains(r[field]) { kind = .range }
+                if let range = policy.fieldRanges[field], !range.contains(r[field]) { kind = .range }
             }
             if let kind {
                 failed[field] = true
@@ -81,13 +79,12 @@ extension Evaluator {
 
     /// Cross-field checks, each only when every field it reads passed its own checks.
     private func runChecks(_ r: UnsafeMutablePointer<Double>, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        let p = policy
-        for (index, range) in p.checkRanges.enumerated() {
+        for (index, range) in policy.checkRanges.enumerated() {
             var readable = true
-            var k = Int(p.checkReadStarts[index])
-            let end = Int(p.checkReadStarts[index + 1])
+            var k = Int(policy.checkReadStarts[index])
+            let end = Int(policy.checkReadStarts[index + 1])
             while k < end {
-                if failed[Int(p.checkReads[k])] { readable = false; break }
+                if failed[Int(policy.checkReads[k])] { readable = false; break }
                 k += 1
             }
             guard readable else { continue }
@@ -99,14 +96,13 @@ extension Evaluator {
     /// Points per characteristic (first matching bin), the score, the grade, and the reasons: codes of the
     /// characteristics that lost the most points, most first, ties in characteristic order, each code once.
     private func scoreCard(_ r: UnsafeMutablePointer<Double>, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        let p = policy
-        var total = p.base
-        p.bins.withUnsafeBufferPointer { bins in
-            for characteristic in 0..<p.characteristicValues.count {
-                let valueRegister = Int(p.characteristicValues[characteristic])
+        var total = policy.base
+        policy.bins.withUnsafeBufferPointer { bins in
+            for characteristic in 0..<policy.characteristicValues.count {
+                let valueRegister = Int(policy.characteristicValues[characteristic])
                 let value = valueRegister >= 0 ? r[valueRegister] : .nan
                 var matched: Int32 = -1
-                for index in Int(p.binStarts[characteristic])..<Int(p.binStarts[characteristic + 1]) {
+                for index in Int(policy.binStarts[characteristic])..<Int(policy.binStarts[characteristic + 1]) {
                     let bin = bins[index]
                     if bin.kind == .condition { interpret(bin.condition, code: code, pool: pool, registers: r) }
                     if bin.matches(value, registers: r) {
@@ -120,17 +116,16 @@ extension Evaluator {
             rankReasons(bins)
         }
         score = total
-        r[Int(p.scoreRegister)] = total
+        r[Int(policy.scoreRegister)] = total
         var band = 0
-        while band < p.gradeMinimums.count - 1, total < p.gradeMinimums[band] { band += 1 }
-        grade = p.gradeMinimums.isEmpty ? -1 : Int32(band)
-        r[Int(p.gradeRegister)] = grade >= 0 ? Double(grade) : .nan
+        while band < policy.gradeMinimums.count - 1, total < policy.gradeMinimums[band] { band += 1 }
+        grade = policy.gradeMinimums.isEmpty ? -1 : Int32(band)
+        r[Int(policy.gradeRegister)] = grade >= 0 ? Double(grade) : .nan
     }
 
     private func rankReasons(_ bins: UnsafeBufferPointer<Bin>) {
-        let p = policy
-        let count = p.characteristicValues.count
-        while reasons.count < p.maximumReasons {
+        let count = policy.characteristicValues.count
+        while reasons.count < policy.maximumReasons {
             var best = -1
             var bestLost = -Double.infinity
             for characteristic in 0..<count {
@@ -138,7 +133,7 @@ extension Evaluator {
                 guard matched >= 0 else { continue }
                 let reason = bins[matched].reason
                 guard reason >= 0, !reasons.contains(reason) else { continue }
-                let lost = p.characteristicMaximum[characteristic] - bins[matched].points
+                let lost = policy.characteristicMaximum[characteristic] - bins[matched].points
                 if lost > bestLost {
                     best = characteristic
                     bestLost = lost

@@ -1,24 +1,26 @@
 /// Per-thread working memory for evaluating applications against one `CompiledPolicy`: the register file,
 /// each field's decoded state, and the parts of the decision. Made once and reused, so that evaluating
-/// allocates nothing. Not thread-safe: give each thread its own.
+/// allocates nothing. Not thread-safe: give each thread its own. Its stored properties skip Swift's dynamic
+/// exclusivity checks (`@exclusivity(unchecked)`): an evaluator is used by one thread and never re-entered,
+/// and the checks were 42% of the instructions of an evaluation (benchmarks/README.md).
 public final class Evaluator {
     public let policy: CompiledPolicy
-    var registers: [Double]
-    var fieldStates: [FieldState]
-    var failed: [Bool]
+    @exclusivity(unchecked) var registers: [Double]
+    @exclusivity(unchecked) var fieldStates: [FieldState]
+    @exclusivity(unchecked) var failed: [Bool]
     /// Error references: `>= 0` a check index; `< 0` a schema error `-(kind * fieldCount + field) - 1`.
-    var errors: [Int32]
-    var knockouts: [Int32]
+    @exclusivity(unchecked) var errors: [Int32]
+    @exclusivity(unchecked) var knockouts: [Int32]
     /// Per characteristic, the index of the bin that matched (-1 for none).
-    var matchedBins: [Int32]
-    var reasons: [Int32]
-    var identifier: [UInt8]
-    var identifierPresent = false
-    public internal(set) var outcome: Outcome = .invalid
-    public internal(set) var score: Double = .nan
-    var grade: Int32 = -1
-    var route: Int32 = -1
-    var malformed = false
+    @exclusivity(unchecked) var matchedBins: [Int32]
+    @exclusivity(unchecked) var reasons: [Int32]
+    @exclusivity(unchecked) var identifier: [UInt8]
+    @exclusivity(unchecked) var identifierPresent = false
+    @exclusivity(unchecked) public internal(set) var outcome: Outcome = .invalid
+    @exclusivity(unchecked) public internal(set) var score: Double = .nan
+    @exclusivity(unchecked) var grade: Int32 = -1
+    @exclusivity(unchecked) var route: Int32 = -1
+    @exclusivity(unchecked) var malformed = false
     let decoder: ApplicationDecoder
 
     public init(policy: CompiledPolicy) {
