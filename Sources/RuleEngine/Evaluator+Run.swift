@@ -50,46 +50,60 @@ extension Evaluator {
     /// The schema's own checks, field by field in declaration order: required, type, format/enum, range.
     /// A field that fails is marked and its register made missing, so later checks skip or ignore it.
     private func validateFields(_ r: UnsafeMutablePointer<Double>, fieldCount: Int) {
-        for field in 0..<fieldCount {
-            var kind: SchemaError?
-            switch fieldStates[field] {
-            case .absent:
-                if policy.fieldRequired[field] {
-                    kind = .required
-                } else {
-                    r[field] = policy.fieldDefaults[field]
-                    r[fieldCount + field] = policy.fieldDefaultMasks[field]
+        fieldStates.withUnsafeBufferPointer { states in
+            failed.withUnsafeMutableBufferPointer { failed in
+                for field in 0..<fieldCount {
+                    var kind: SchemaError?
+                    switch states[field] {
+                    case .absent:
+                        if policy.fieldRequired[field] {
+                            kind = .required
+                        } else {
+                            r[field] = policy.fieldDefaults[field]
+                            r[fieldCount + field] = policy.fieldDefaultMasks[field]
+                        }
+                    case .typeError: kind = .type
+                    case .formatError: kind = .format
+                    case .enumError: kind = .enumeration
+                    case .present:
+                        if let range = policy.fieldRanges[field], !range.contains(r[field]) { kind = .range }
+                    }
+                    if let kind {
+                        failed[field] = true
+                        r[field] = .nan
+                        r[fieldCount + field] = .nan
+                        errors.append(-Int32(kind.rawValue * fieldCount + field) - 1)
+                    } else {
+                        failed[field] = false
+                    }
                 }
-            case .typeError: kind = .type
-            case .formatError: kind = .format
-            case .enumError: kind = .enumeration
-            case .present:
-                if let range = policy.fieldRanges[field], !range.contains(r[field]) { kind = .range }
-            }
-            if let kind {
-                failed[field] = true
-                r[field] = .nan
-                r[fieldCount + field] = .nan
-                errors.append(-Int32(kind.rawValue * fieldCount + field) - 1)
-            } else {
-                failed[field] = false
             }
         }
     }
 
-    /// Cross-field checks, each only when every field it reads passed its own checks.
+    /// Cross-field checks, each only when every field it reads passed its own checks. The arrays are read
+    /// through raw buffers: this loop runs for every application (benchmarks/README.md).
     private func runChecks(_ r: UnsafeMutablePointer<Double>, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        for (index, range) in policy.checkRanges.enumerated() {
-            var readable = true
-            var k = Int(policy.checkReadStarts[index])
-            let end = Int(policy.checkReadStarts[index + 1])
-            while k < end {
-                if failed[Int(policy.checkReads[k])] { readable = false; break }
-                k += 1
+        failed.withUnsafeBufferPointer { failed in
+            policy.checkRanges.withUnsafeBufferPointer { ranges in
+                policy.checkReadStarts.withUnsafeBufferPointer { starts in
+                    policy.checkReads.withUnsafeBufferPointer { reads in
+                        for index in 0..<ranges.count {
+                            var readable = true
+                            var k = Int(starts[index])
+                            let end = Int(starts[index + 1])
+                            while k < end {
+                                if failed[Int(reads[k])] { readable = false; break }
+                                k += 1
+                            }
+                            guard readable else { continue }
+                            let range = ranges[index]
+                            interpret(range, code: code, pool: pool, registers: r)
+                            if r[Int(range.result)] == 1 { errors.append(Int32(index)) }
+                        }
+                    }
+                }
             }
-            guard readable else { continue }
-            interpret(range, code: code, pool: pool, registers: r)
-            if r[Int(range.result)] == 1 { errors.append(Int32(index)) }
         }
     }
 
