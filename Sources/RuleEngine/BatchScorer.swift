@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Scores JSONL in parallel: a chunk of complete lines is cut at line boundaries into one slice per lane,
 /// each lane (its own `Evaluator` and output buffer) scores its slice, and the outputs are joined in input
@@ -64,8 +69,10 @@ public final class BatchScorer {
         lane.lines = 0
         var start = 0
         while start < slice.count {
-            var end = start
-            while end < slice.count, slice[end] != 0x0A { end += 1 }
+            var end = slice.count
+            if let newline = memchr(slice.baseAddress! + start, 0x0A, slice.count - start) {
+                end = slice.baseAddress!.distance(to: UnsafeRawPointer(newline))
+            }
             var lineEnd = end
             if lineEnd > start, slice[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             let tooLong = lineEnd - start > maximumLineBytes
