@@ -43,9 +43,13 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func time(_ seconds: Double) -> String {
+    nonisolated(unsafe) static let formatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        return formatter
+    }()
+
+    static func time(_ seconds: Double) -> String {
+        formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

@@ -24,7 +24,6 @@ public final class BatchScorer {
     let lanes: [Lane]
     /// Lines longer than this are answered as malformed without being parsed.
     let maximumLineBytes: Int
-    public var laneCount: Int { lanes.count }
 
     public init(policy: CompiledPolicy, lanes: Int, maximumLineBytes: Int = 1 << 20) {
         self.lanes = (0..<max(1, lanes)).map { _ in Lane(policy: policy) }

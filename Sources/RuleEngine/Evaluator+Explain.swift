@@ -66,9 +66,9 @@ extension Evaluator {
             out.append("  not routed: knocked out (\(knockouts.map { p.knockouts[Int($0)].code }.joined(separator: ", "))) → declined")
         } else {
             out += table(p.routes.enumerated().map { index, route in
-                let status = index < route_ ? "no" : index == route_ ? "MATCH" : "not reached"
+                let status = index < matchedRoute ? "no" : index == matchedRoute ? "MATCH" : "not reached"
                 var why = route.source?.description ?? "always"
-                if index == route_ {
+                if index == matchedRoute {
                     why += "  ⇒ \(route.outcome.rawValue)"
                     if !route.levels.isEmpty {
                         why += " to tier\(route.levels.count > 1 ? "s" : "") \(route.levels.map(String.init).joined(separator: " then ")), SLA \(route.slaHours.map(String.init).joined(separator: "/")) h"
@@ -80,7 +80,8 @@ extension Evaluator {
         return out.joined(separator: "\n")
     }
 
-    private var route_: Int { route >= 0 ? Int(route) : Int.max }
+    /// The index of the route that decided, or past every route when none did.
+    private var matchedRoute: Int { route >= 0 ? Int(route) : Int.max }
 
     private func format(_ value: Double) -> String {
         value.isNaN ? "missing" : Expression.format(value)

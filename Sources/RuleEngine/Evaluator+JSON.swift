@@ -3,7 +3,7 @@ extension Evaluator {
     public func writeDecision(to out: inout [UInt8]) {
         let e = policy.explanations
         out.append(contentsOf: Self.idKey)
-        if !malformed, policy.identifierField >= 0, identifierPresent, !failed[policy.identifierField] {
+        if hasValidIdentifier {
             identifier.withUnsafeBufferPointer { JSONText.appendString(utf8: $0, to: &out) }
         } else {
             out.append(contentsOf: Self.null)

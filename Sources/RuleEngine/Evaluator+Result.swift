@@ -5,13 +5,12 @@ import RuleLanguage
 extension Evaluator {
     /// The application number: the id field's text, when present and it passed its own checks.
     public var applicationID: String? {
-        guard !malformed, policy.identifierField >= 0, identifierPresent, !failed[policy.identifierField] else { return nil }
-        return String(decoding: identifier, as: UTF8.self)
+        hasValidIdentifier ? String(decoding: identifier, as: UTF8.self) : nil
     }
 
-    /// The route that decided, if any.
-    public var routeID: String? {
-        route >= 0 ? policy.explanations.policy.routes[Int(route)].id : nil
+    /// Whether the decision carries an application id: the id field is present and passed its own checks.
+    var hasValidIdentifier: Bool {
+        !malformed && policy.identifierField >= 0 && identifierPresent && !failed[policy.identifierField]
     }
 
     /// For a referral: each level's tier and SLA in hours, in the order they are worked.
@@ -24,10 +23,5 @@ extension Evaluator {
     /// The adverse-action reason codes, in rank order.
     public var reasonCodes: [String] {
         outcome == .invalid ? [] : reasons.map { policy.explanations.reasonCodes[Int($0)] }
-    }
-
-    /// The decision's `score`, when there is one.
-    public var decisionScore: Double? {
-        outcome == .invalid || score.isNaN ? nil : score
     }
 }

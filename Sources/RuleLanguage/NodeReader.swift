@@ -131,11 +131,11 @@ struct NodeReader {
             error("\(what) must be an interval such as \"[300, 580)\", found \(node.kindName)", at: node.location)
             return nil
         }
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "∞", with: "inf")
+        let text = raw.trimmed().replacingOccurrences(of: "∞", with: "inf")
         guard let open = text.first, let close = text.last, "[(".contains(open), "])".contains(close),
               case let parts = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false), parts.count == 2,
-              let lower = Self.number(fromPlain: parts[0].trimmingCharacters(in: .whitespaces)),
-              let upper = Self.number(fromPlain: parts[1].trimmingCharacters(in: .whitespaces)) else {
+              let lower = Self.number(fromPlain: parts[0].trimmed()),
+              let upper = Self.number(fromPlain: parts[1].trimmed()) else {
             error("\(what) '\(raw)' is not an interval; write e.g. \"[300, 580)\" ('[' includes, ')' excludes, inf for no limit)", at: node.location)
             return nil
         }
@@ -237,7 +237,8 @@ struct NodeReader {
 }
 
 extension StringProtocol {
-    func trimmingCharacters(in set: WhitespaceSet) -> String {
+    /// The text without leading and trailing white space (the pure core does without Foundation).
+    func trimmed() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
@@ -246,4 +247,3 @@ extension StringProtocol {
     }
 }
 
-enum WhitespaceSet { case whitespaces }
