@@ -8,7 +8,8 @@ public struct RiskGate: AsyncParsableCommand {
         commandName: "riskgate",
         abstract: "Loan risk scoring and approval: compile credit policy rules and score applications.",
         subcommands: [CheckCommand.self, ScoreCommand.self, ExplainCommand.self, TestCommand.self,
-                      IntakeCommand.self, StatusCommand.self, CaseCommand.self, UsersCommand.self, AuditCommand.self]
+                      IntakeCommand.self, StatusCommand.self, CaseCommand.self, UsersCommand.self, AuditCommand.self,
+                      ServeCommand.self, ClientCommand.self, TOTPCommand.self]
     )
 
     public init() {}

@@ -140,6 +140,14 @@ extension Store {
                 BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
             """)
         }
+        migrator.registerMigration("v2: login second factor and password changes") { db in
+            try db.execute(sql: """
+            -- The last TOTP time step accepted for the user: a code is accepted only for a later step, so no code
+            -- works twice, on any connection, before or after a restart.
+            ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT -1;
+            ALTER TABLE users ADD COLUMN password_changed_at REAL;
+            """)
+        }
         return migrator
     }()
 }

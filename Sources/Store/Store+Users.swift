@@ -17,7 +17,8 @@ public struct UserRecord: Sendable, Hashable, Codable {
 }
 
 extension Store {
-    public func addUser(_ name: String, tier: Int, roles: Set<Role>, by admin: String, at now: Date) async throws {
+    public func addUser(_ name: String, tier: Int, roles: Set<Role>, by admin: String, at now: Date,
+                        credentials: (passwordHash: String, totpSecret: String?)? = nil) async throws {
         guard UserRecord.isValidName(name) else {
             throw StoreError(.invalidArgument, "a user name is 1–64 letters, digits, '.', '_' or '-'")
         }
@@ -28,8 +29,8 @@ extension Store {
                 throw StoreError(.conflict, "user \(name) already exists")
             }
             let roleList = roles.map(\.rawValue).sorted().joined(separator: ",")
-            try db.execute(sql: "INSERT INTO users (name, tier, roles, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, tier, roleList, now.timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO users (name, tier, roles, created_at, password_hash, totp_secret) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [name, tier, roleList, now.timeIntervalSince1970, credentials?.passwordHash, credentials?.totpSecret])
             var chain = try AuditChain(db)
             try chain.append(db, at: now, actor: admin, action: "user.add", subject: name, detail: ["tier": String(tier), "roles": roleList])
         }

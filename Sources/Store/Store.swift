@@ -98,3 +98,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension Store {
+    /// Closes the database (checkpointing the WAL); the store must not be used afterwards.
+    public func close() throws {
+        if let pool = writer as? DatabasePool { try pool.close() }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LineProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+extension ServerCore {
+    /// Serves one connection until it ends: reads lines, answers them in order, pushes events, enforces the
+    /// limits. Catches everything, so one client can never take the server down.
+    func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, cap: LineCap) async {
+        let address = channel.channel.remoteAddress.map { "\($0.ipAddress ?? "unix"):\($0.port ?? 0)" } ?? "unix"
+        guard admitConnection() else {
+            logger.notice("connection refused: too many clients", metadata: ["client.address": "\(address)"])
+            try? await channel.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: Reply.error(.maxClients, "the server has \(configuration.limits.maximumClients) connections; try again later").line))
+            }
+            return
+        }
+        defer { connectionEnded() }
+        let connection = Connection(channel: channel.channel, budget: configuration.limits.maximumPendingOutput)
+        let id = ObjectIdentifier(connection)
+        live.withLockedValue { $0[id] = connection }
+        if isShuttingDown { connection.beginShutdown() }
+        var state = ConnectionState(id: id, address: address)
+        state.deliver = { [connection] reply in connection.push(reply) }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let watchdog = Task { await self.watch(connection) }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await connection.drain(into: outbound) }
+                    await self.read(inbound, connection: connection, state: &state, cap: cap)
+                    connection.finish()
+                }
+                watchdog.cancel()
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["client.address": "\(address)", "error": "\(error)"])
+        }
+        live.withLockedValue { $0[id] = nil }
+        _ = hub.unwatch(id, nil)
+        sessions.detach(id)
+        if let session = state.session, configuration.disconnectPolicy == .release || isShuttingDown,
+           !sessions.hasOtherConnection(session, than: id) {
+            await releaseClaims(of: session)
+        }
+    }
+
+    private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, connection: Connection, state: inout ConnectionState, cap: LineCap) async {
+        var submits: [Task<String, Never>] = []
+        do {
+            for try await frame in inbound {
+                let now = clock()
+                connection.noteActivity(now, session: state.session)
+                if connection.isShuttingDown || isShuttingDown {
+                    connection.enqueue(.line(Reply.error(.shuttingDown, "the server is shutting down; nothing was done").line))
+                    continue
+                }
+                let request: Request
+                switch Request.parse(Array(frame.readableBytesView)) {
+                case .success(let parsed): request = parsed
+                case .failure(let error):
+                    if state.session == nil {
+                        state.refusedBeforeAuth += 1
+                        if state.refusedBeforeAuth >= configuration.limits.refusalsBeforeAuth { state.closeAfterReply = true }
+                    }
+                    connection.enqueue(.line(Reply.error(error).line))
+                    if state.closeAfterReply { connection.enqueue(.close); return }
+                    continue
+                }
+                // Consecutive SUBMITs run together (their commits are grouped); anything else waits for them.
+                if case .submit = request.command, let session = state.session {
+                    if submits.count >= configuration.limits.maximumPipelined { _ = await submits.removeFirst().value }
+                    var local = state
+                    let task = Task { await self.handle(request, state: &local).line }
+                    _ = session
+                    submits.append(task)
+                    guard connection.enqueue(.pending(task)) else { return }
+                    continue
+                }
+                for task in submits { _ = await task.value }
+                submits.removeAll()
+                let reply = await handle(request, state: &state)
+                cap.bytes = state.session == nil ? configuration.limits.maximumLineBeforeAuth : configuration.limits.maximumLine
+                if let session = state.session {
+                    sessions.attach(state.id, to: session) { [connection] reason in connection.terminate(reason) }
+                } else {
+                    sessions.detach(state.id)
+                }
+                connection.noteActivity(clock(), session: state.session)
+                guard connection.enqueue(.line(reply.line)) else { return }
+                if state.closeAfterReply {
+                    connection.enqueue(.close)
+                    return
+                }
+            }
+        } catch let error as LineFrameDecoder.LineTooLong {
+            for task in submits { _ = await task.value }
+            connection.enqueue(.line(Reply.error(.lineTooLong, "a line may have at most \(error.cap) bytes; closing").line))
+            connection.enqueue(.close)
+            logger.info("line too long", metadata: ["client.address": "\(state.address)", "limit": "\(error.cap)"])
+            return
+        } catch {
+            logger.debug("read failed", metadata: ["client.address": "\(state.address)", "error": "\(error)"])
+        }
+        for task in submits { _ = await task.value }
+    }
+
+    /// Closes the connection when it has been idle too long before login, or when its session ran out.
+    private func watch(_ connection: Connection) async {
+        let limits = configuration.limits
+        let period = max(0.05, min(1, limits.idleBeforeAuth / 4, limits.sessionIdle / 4))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(period))
+            guard !Task.isCancelled else { return }
+            let now = clock()
+            let (last, session) = connection.activity
+            if let session {
+                if let reason = session.expiry(at: now, limits: (limits.sessionIdle, limits.sessionLifetime)) {
+                    sessions.end(session, reason: reason)
+                    connection.terminate(reason)
+                    return
+                }
+            } else if now.timeIntervalSince(last) >= limits.idleBeforeAuth {
+                connection.terminate("idle before login")
+                return
+            }
+        }
+    }
+
+    /// Shutdown, step one: every connection stops reading new requests.
+    func stopReading() {
+        for connection in live.withLockedValue({ Array($0.values) }) { connection.beginShutdown() }
+    }
+
+    /// Shutdown, last resort: connections still open after the grace period are closed.
+    func closeAll() {
+        for connection in live.withLockedValue({ Array($0.values) }) { connection.channel.close(promise: nil) }
+    }
+}

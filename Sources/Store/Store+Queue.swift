@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+
+/// One open case as a queue listing shows it.
+public struct QueueEntry: Sendable, Hashable, Codable {
+    public var caseID: String
+    public var status: String
+    public var level: Int
+    public var levels: Int
+    public var tier: Int
+    public var dueAt: Double?
+    public var createdAt: Double
+    /// The holder of a live lease (nil when the lease ran out: the case is claimable again).
+    public var holder: String?
+    public var leaseExpiresAt: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case caseID = "case_id", status, level, levels, tier, holder
+        case dueAt = "due_at", createdAt = "created_at", leaseExpiresAt = "lease_expires_at"
+    }
+}
+
+/// Counts for `STATS`.
+public struct QueueStats: Sendable, Hashable, Codable {
+    public var casesByStatus: [String: Int]
+    /// Open cases (queued or claimed) per tier, keyed by the tier as text.
+    public var openByTier: [String: Int]
+    public var overdue: Int
+    public var decisionsByOutcome: [String: Int]
+    public var applications: Int
+
+    enum CodingKeys: String, CodingKey {
+        case casesByStatus = "cases_by_status", openByTier = "open_by_tier", overdue
+        case decisionsByOutcome = "decisions_by_outcome", applications
+    }
+}
+
+/// A stored application with its decision, for `SHOW`.
+public struct StoredApplication: Sendable {
+    public var body: [UInt8]
+    public var ruleset: String
+    public var reasons: [String]
+    public var submittedBy: String
+}
+
+extension Store {
+    /// Open cases at `tier` (or at every tier up to `upToTier`), earliest SLA due first, then oldest.
+    public func queue(tier: Int? = nil, upToTier: Int? = nil, limit: Int = 100, at now: Date) async throws -> [QueueEntry] {
+        try await writer.read { db in
+            var sql = "SELECT * FROM cases WHERE status IN ('queued', 'claimed')"
+            var arguments: StatementArguments = []
+            if let tier { sql += " AND tier = ?"; arguments += [tier] }
+            if let upToTier { sql += " AND tier <= ?"; arguments += [upToTier] }
+            sql += " ORDER BY due_at, created_at LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Store.entry($0, at: now) }
+        }
+    }
+
+    /// One case as a queue listing shows it, open or not.
+    public func caseEntry(_ id: String, at now: Date) async throws -> QueueEntry? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]).map { Store.entry($0, at: now) }
+        }
+    }
+
+    /// Cases whose lease `user` holds now.
+    public func held(by user: String, at now: Date) async throws -> [QueueEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM cases WHERE status = 'claimed' AND lease_holder = ? AND lease_expires_at > ? ORDER BY due_at",
+                             arguments: [user, now.timeIntervalSince1970]).map { Store.entry($0, at: now) }
+        }
+    }
+
+    /// Cases submitted by `user` that were returned for information (waiting for a re-submission).
+    public func returned(submittedBy user: String, at now: Date) async throws -> [QueueEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM cases WHERE status = 'returned' AND submitted_by = ? ORDER BY updated_at",
+                             arguments: [user]).map { Store.entry($0, at: now) }
+        }
+    }
+
+    public func stats(at now: Date) async throws -> QueueStats {
+        try await writer.read { db in
+            var byStatus: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM cases GROUP BY status") { byStatus[row["status"]] = row["n"] }
+            var byTier: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT tier, count(*) AS n FROM cases WHERE status IN ('queued', 'claimed') GROUP BY tier") {
+                byTier[String(row["tier"] as Int)] = row["n"]
+            }
+            let overdue = try Int.fetchOne(db, sql: "SELECT count(*) FROM cases WHERE status IN ('queued', 'claimed') AND due_at < ?",
+                                           arguments: [now.timeIntervalSince1970]) ?? 0
+            var byOutcome: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT d.outcome, count(*) AS n FROM decisions d
+                WHERE d.version = (SELECT max(version) FROM decisions WHERE application_id = d.application_id) GROUP BY d.outcome
+                """) { byOutcome[row["outcome"]] = row["n"] }
+            let applications = try Int.fetchOne(db, sql: "SELECT count(DISTINCT id) FROM applications") ?? 0
+            return QueueStats(casesByStatus: byStatus, openByTier: byTier, overdue: overdue, decisionsByOutcome: byOutcome,
+                              applications: applications)
+        }
+    }
+
+    /// The latest version of an application as received, with the ruleset and reasons of its decision.
+    public func application(_ id: String) async throws -> StoredApplication {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT a.body, a.submitted_by, d.ruleset, d.reasons FROM applications a
+                JOIN decisions d ON d.application_id = a.id AND d.version = a.version
+                WHERE a.id = ? ORDER BY a.version DESC LIMIT 1
+                """, arguments: [id]) else { throw StoreError(.notFound, "no application \(id)") }
+            let reasons = (try? JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8))) ?? []
+            return StoredApplication(body: [UInt8](row["body"] as Data), ruleset: row["ruleset"], reasons: reasons,
+                                     submittedBy: row["submitted_by"])
+        }
+    }
+
+    private static func entry(_ row: Row, at now: Date) -> QueueEntry {
+        let expires: Double? = row["lease_expires_at"]
+        let live = (expires ?? 0) > now.timeIntervalSince1970
+        return QueueEntry(caseID: row["id"], status: live || (row["status"] as String) != "claimed" ? row["status"] : "queued",
+                          level: (row["current_level"] as Int) + 1, levels: row["level_count"], tier: row["tier"],
+                          dueAt: row["due_at"], createdAt: row["created_at"], holder: live ? row["lease_holder"] : nil,
+                          leaseExpiresAt: live ? expires : nil)
+    }
+}
