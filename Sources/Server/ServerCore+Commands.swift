@@ -128,6 +128,10 @@ extension ServerCore {
     }
 
     private func submit(_ json: [UInt8], by user: String) async throws -> Reply {
+        // Text that is not one JSON object has no application number to file it under: refused, not stored.
+        guard JSONMembers.spans(in: json) != nil else {
+            throw ProtocolError(.malformedJSON, "the application is not one valid JSON object (RFC 8259); nothing was stored")
+        }
         let result = try await rules.current.intake.submit(json, by: user)
         if result.caseStatus == "queued", result.disposition != .duplicate, !hub.isEmpty,
            let entry = try? await store.caseEntry(result.applicationID, at: clock()) {

@@ -9,7 +9,7 @@ public final class Store: Sendable {
     public let writer: any DatabaseWriter
     public let path: String?
     let logger: Logger
-    private let lock: FileLock?
+    let lock: FileLock?
 
     /// Opens (creating and migrating if needed) the database file at `path`.
     public init(path: String, logger: Logger = Logger(label: "riskgate.store")) throws {
@@ -73,6 +73,11 @@ final class FileLock: Sendable {
         }
     }
 
+    /// Lets another process open the file (after the pool is closed).
+    func release() {
+        flock(descriptor, LOCK_UN)
+    }
+
     deinit { close(descriptor) }
 }
 
@@ -103,5 +108,6 @@ extension Store {
     /// Closes the database (checkpointing the WAL); the store must not be used afterwards.
     public func close() throws {
         if let pool = writer as? DatabasePool { try pool.close() }
+        lock?.release()
     }
 }
