@@ -6,7 +6,7 @@ import Logging
 public struct RiskGate: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "riskgate",
-        abstract: "Loan risk scoring and approval: compile credit policy rules and score applications.",
+        abstract: "Loan risk scoring and approval: compile credit policy rules, score applications, and serve the approval queue.",
         subcommands: [CheckCommand.self, ScoreCommand.self, ExplainCommand.self, TestCommand.self,
                       IntakeCommand.self, StatusCommand.self, CaseCommand.self, UsersCommand.self, AuditCommand.self,
                       ServeCommand.self, ClientCommand.self, TOTPCommand.self]

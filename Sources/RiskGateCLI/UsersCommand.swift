@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Server
 import Store
 import Workflow
 
@@ -7,8 +8,8 @@ import Workflow
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
-        abstract: "Add, list and disable users (approvers, intake systems, risk admins, auditors).",
-        subcommands: [Add.self, List.self, Disable.self]
+        abstract: "Add, list, disable and reset users (approvers, intake systems, risk admins, auditors).",
+        subcommands: [Add.self, List.self, Disable.self, Reset.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -31,10 +32,14 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let opened = try store.open()
+            let roleSet = Set(roles.compactMap(Role.init(rawValue:)))
+            let issued = try await IssuedCredentials.issue(for: roleSet, hasher: try PasswordHasher())
             try await reportingStoreErrors {
-                try await opened.addUser(name, tier: tier, roles: Set(roles.compactMap(Role.init(rawValue:))), by: by, at: Date())
+                try await opened.addUser(name, tier: tier, roles: roleSet, passwordHash: issued.passwordHash,
+                                         totpSecret: issued.totpSecret, by: by, at: Date())
             }
             Console.out("added \(name) (tier \(tier); \(roles.sorted().joined(separator: ", ")))")
+            printLogin(name, issued)
         }
     }
 
@@ -45,7 +50,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per user.") var json = false
 
         func run() async throws {
-            let users = try await try store.open().users()
+            let users = try await store.open().users()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -73,6 +78,42 @@ struct UsersCommand: AsyncParsableCommand {
             Console.out("disabled \(name)")
         }
     }
+}
+
+extension UsersCommand {
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a user a new one-time password (and TOTP secret); their old ones stop working.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument var name: String
+        @Option(help: "Who is making the change, for the audit trail.") var by: String = "operator"
+
+        func run() async throws {
+            let opened = try store.open()
+            guard let existing = try await opened.credentials(of: name) else {
+                Console.err("riskgate: not-found: no user \(name)")
+                throw ExitCode(1)
+            }
+            let issued = try await IssuedCredentials.issue(for: existing.roles, hasher: try PasswordHasher())
+            try await reportingStoreErrors {
+                try await opened.setCredentials(of: name, passwordHash: issued.passwordHash, totpSecret: issued.totpSecret ?? "",
+                                                by: by, at: Date())
+            }
+            Console.out("reset \(name)")
+            printLogin(name, issued)
+        }
+    }
+}
+
+/// The one-time login of a new or reset user; shown once, never stored in clear.
+private func printLogin(_ name: String, _ issued: IssuedCredentials) {
+    Console.out("  password:     \(issued.password)")
+    if let secret = issued.totpSecret, let totp = issued.totp {
+        Console.out("  TOTP secret:  \(secret)")
+        Console.out("  otpauth URI:  \(totp.uri(account: name))")
+    }
+    Console.out("  log in over the protocol: AUTH \(name) <password>\(issued.totp == nil ? "" : " <code>")   (change it with PASSWORD <old> <new>)")
 }
 
 /// Prints a library error as `riskgate: code: message` and exits 1.

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import NIOPosix
+import Workflow
 
 /// Password storage: `scrypt$N$r$p$salt$hash` (salt and hash in base64; 16-byte salt, 32-byte hash).
 ///
@@ -87,5 +88,25 @@ enum Token {
             let byte = UInt8.random(in: 0...255, using: &generator)
             return String(byte >> 4, radix: 16) + String(byte & 15, radix: 16)
         }.joined()
+    }
+}
+
+/// A new user's (or a reset user's) one-time password, its hash, and a TOTP secret when the user's roles need a
+/// second factor (approvers and risk admins).
+public struct IssuedCredentials: Sendable {
+    public var password: String
+    public var passwordHash: String
+    public var totp: TOTP?
+
+    public var totpSecret: String? { totp.map { Base32.encode($0.secret) } }
+
+    public static func needsSecondFactor(_ roles: Set<Role>) -> Bool {
+        roles.contains(.approver) || roles.contains(.riskAdmin)
+    }
+
+    public static func issue(for roles: Set<Role>, hasher: PasswordHasher) async throws -> IssuedCredentials {
+        let password = Token.make(bytes: 12)
+        return IssuedCredentials(password: password, passwordHash: try await hasher.hash(password),
+                                 totp: needsSecondFactor(roles) ? TOTP(secret: TOTP.newSecret()) : nil)
     }
 }

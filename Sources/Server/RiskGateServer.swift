@@ -42,7 +42,7 @@ public final class RiskGateServer: Service, Sendable {
         ready.yield(addresses)
         core.logger.notice("listening", metadata: ["server.addresses": "\(addresses.map(\.description))"])
 
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for listener in channels {
                     group.addTask {

@@ -41,10 +41,10 @@ extension ServerCore {
                 }
                 roles.insert(role)
             }
-            let (password, totp) = newCredentials(roles)
-            try await store.addUser(name, tier: tier, roles: roles, passwordHash: try await hasher.hash(password),
-                                    totpSecret: totp.map { Base32.encode($0.secret) }, by: session.user, at: now)
-            return .ok(credentialsJSON(name, password: password, totp: totp))
+            let issued = try await IssuedCredentials.issue(for: roles, hasher: hasher)
+            try await store.addUser(name, tier: tier, roles: roles, passwordHash: issued.passwordHash,
+                                    totpSecret: issued.totpSecret, by: session.user, at: now)
+            return .ok(credentialsJSON(name, issued))
         case .userList:
             return .ok("{\"users\":\(ServerCore.encode(try await store.users()))}")
         case .userDisable(let name):
@@ -53,25 +53,19 @@ extension ServerCore {
             return .ok("{\"user\":\(JSONString.quote(name)),\"disabled\":true,\"ended_sessions\":\(ended)}")
         case .userReset(let name):
             guard let existing = try await store.credentials(of: name) else { throw StoreError(.notFound, "no user \(name)") }
-            let (password, totp) = newCredentials(existing.roles)
-            try await store.setCredentials(of: name, passwordHash: try await hasher.hash(password),
-                                           totpSecret: totp.map { Base32.encode($0.secret) } ?? "", by: session.user, at: now)
+            let issued = try await IssuedCredentials.issue(for: existing.roles, hasher: hasher)
+            try await store.setCredentials(of: name, passwordHash: issued.passwordHash, totpSecret: issued.totpSecret ?? "",
+                                           by: session.user, at: now)
             sessions.endSessions(of: name, reason: "the password was reset")
-            return .ok(credentialsJSON(name, password: password, totp: totp))
+            return .ok(credentialsJSON(name, issued))
         default:
             return .error(.internal, "unreachable")
         }
     }
 
-    /// A random one-time password, and a TOTP secret for users who need a second factor.
-    private func newCredentials(_ roles: Set<Role>) -> (String, TOTP?) {
-        let needsTOTP = roles.contains(.approver) || roles.contains(.riskAdmin)
-        return (Token.make(bytes: 12), needsTOTP ? TOTP(secret: TOTP.newSecret()) : nil)
-    }
-
-    private func credentialsJSON(_ name: String, password: String, totp: TOTP?) -> String {
-        var text = "{\"user\":\(JSONString.quote(name)),\"password\":\"\(password)\""
-        if let totp { text += ",\"totp_secret\":\"\(Base32.encode(totp.secret))\",\"otpauth\":\(JSONString.quote(totp.uri(account: name)))" }
+    private func credentialsJSON(_ name: String, _ issued: IssuedCredentials) -> String {
+        var text = "{\"user\":\(JSONString.quote(name)),\"password\":\"\(issued.password)\""
+        if let totp = issued.totp { text += ",\"totp_secret\":\"\(Base32.encode(totp.secret))\",\"otpauth\":\(JSONString.quote(totp.uri(account: name)))" }
         return text + "}"
     }
 

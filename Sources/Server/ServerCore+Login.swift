@@ -18,7 +18,7 @@ extension ServerCore {
         guard passwordOK, let credentials, !credentials.disabled else {
             return await fail(user: user, reason: credentials == nil ? "unknown user" : credentials!.disabled ? "disabled" : "password", state: &state)
         }
-        guard needsSecondFactor(credentials) else { return await succeed(credentials, state: &state) }
+        guard IssuedCredentials.needsSecondFactor(credentials.roles) else { return await succeed(credentials, state: &state) }
         guard let code else {
             state.login = .awaitingTOTP(credentials)
             return .ok("{\"totp\":\"required\"}")
@@ -48,10 +48,6 @@ extension ServerCore {
         state.login = .session(session)
         try? await store.recordLogin("auth.resume", user: session.user, address: state.address, at: now)
         return .ok(sessionJSON(session))
-    }
-
-    private func needsSecondFactor(_ credentials: UserCredentials) -> Bool {
-        credentials.roles.contains(.approver) || credentials.roles.contains(.riskAdmin)
     }
 
     private func secondFactor(_ credentials: UserCredentials, code: String, state: inout ConnectionState) async -> Reply {

@@ -58,16 +58,15 @@ public final class ServerCore: Sendable {
     /// and returns them so the operator can log in (printed once, never logged).
     public func bootstrapAdministrator(name: String = "admin") async throws -> (password: String, totp: TOTP)? {
         guard try await !store.hasEnabledUser(with: .riskAdmin) else { return nil }
-        let password = Token.make(bytes: 12)
-        let totp = TOTP(secret: TOTP.newSecret())
-        let hash = try await hasher.hash(password)
+        let roles: Set<Role> = [.riskAdmin, .approver]
+        let issued = try await IssuedCredentials.issue(for: roles, hasher: hasher)
         if try await store.credentials(of: name) != nil {
-            try await store.setCredentials(of: name, passwordHash: hash, totpSecret: Base32.encode(totp.secret), by: "system", at: clock())
+            try await store.setCredentials(of: name, passwordHash: issued.passwordHash, totpSecret: issued.totpSecret, by: "system", at: clock())
         } else {
-            try await store.addUser(name, tier: 3, roles: [.riskAdmin, .approver], passwordHash: hash,
-                                    totpSecret: Base32.encode(totp.secret), by: "system", at: clock())
+            try await store.addUser(name, tier: 3, roles: roles, passwordHash: issued.passwordHash,
+                                    totpSecret: issued.totpSecret, by: "system", at: clock())
         }
-        return (password, totp)
+        return (issued.password, issued.totp!)
     }
 
     /// Releases the claims a session still holds (shutdown; disconnect under the release policy).

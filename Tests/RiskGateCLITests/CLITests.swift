@@ -114,8 +114,8 @@ import Testing
         let result = try riskgate(["--help"])
         #expect(result.status == 0)
         #expect(result.stdout == """
-        OVERVIEW: Loan risk scoring and approval: compile credit policy rules and score
-        applications.
+        OVERVIEW: Loan risk scoring and approval: compile credit policy rules, score
+        applications, and serve the approval queue.
 
         USAGE: riskgate <subcommand>
 
@@ -138,10 +138,16 @@ import Testing
           case                    Work the approval queue as a user: take, claim,
                                   approve, decline, escalate, return, release, comment,
                                   reassign.
-          users                   Add, list and disable users (approvers, intake
+          users                   Add, list, disable and reset users (approvers, intake
                                   systems, risk admins, auditors).
           audit                   Verify, export and checkpoint the tamper-evident
                                   audit trail.
+          serve                   Serve the line protocol (docs/PROTOCOL.md) to
+                                  approvers and intake systems.
+          client                  Connect to a RiskGate server and work the approval
+                                  queue interactively.
+          totp                    Print the current TOTP code for a base32 secret (RFC
+                                  6238, SHA-1, 6 digits, 30 s).
 
           See 'riskgate help <subcommand>' for detailed help.
 
