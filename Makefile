@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := .build/release/riskgate
 DEBUG := .build/debug/riskgate
 
-.PHONY: deps run test build release check-rules fuzz bench clean
+.PHONY: deps run score test build release check-rules fuzz bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -14,9 +14,14 @@ release: deps
 build: deps
 	$(SWIFT) build --product riskgate
 
-# The main job on the embedded defaults: compile the reference rules, then score the sample applications.
+# The main job on the embedded defaults: check the reference rules, then serve the approval queue on
+# 127.0.0.1:7878 over data/riskgate.sqlite (the first start prints the administrator's login). Ctrl-C stops it.
 run: release
 	$(RELEASE) check rules
+	$(RELEASE) serve --rules rules --db data/riskgate.sqlite --regression fixtures/fixtures.jsonl
+
+# Score the sample applications with the reference rules (no database, no server).
+score: release
 	$(RELEASE) score --rules rules fixtures/applications.jsonl
 
 # Every test: unit and end-to-end tests, the rules check, the reference fixtures, bounded fuzzing.

@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func printBanner(_ addresses: [SocketAddress], rules: ServerRules, admin: (password: String, totp: TOTP)?) {
-        Console.out("riskgate: rules '\(options.rules)' version \(rules.version.prefix(12)) (\(rules.tests) tests passed)")
+        Console.out("riskgate: rules '\(options.rules)' version \(rules.version.prefix(23))… (\(rules.tests) tests passed)")
         for address in addresses { Console.out("riskgate: listening on \(address)") }
         if let tcp = addresses.first(where: { $0.port != nil }) {
             Console.out("Connect with:  riskgate client --port \(tcp.port ?? port)    (or: nc \(tcp.ipAddress ?? host) \(tcp.port ?? port))")
@@ -121,6 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
               otpauth URI:  \(admin.totp.uri(account: "admin"))
             Log in:  AUTH admin \(admin.password) <code>    (a current code: riskgate totp \(secret))
             """)
+        }
+        if admin == nil {
+            Console.out("Log in as an existing user (AUTH <user> <password> [<code>]); a lost admin login is renewed with the server stopped: riskgate users reset admin --db \(store.db)")
         }
         Console.out("Stop with Ctrl-C (graceful).")
     }
