@@ -12,13 +12,14 @@
 #   rules        input = a rule file → RuleCompiler.compile, alone and with rules/*.yaml; compiled policies run
 #   expressions  input = selector byte + expression, written into the reference rules → compile and run
 #   applications input = a JSON application → Evaluator.evaluate/writeDecision/explanation, JSONMembers.spans
+#   line         input = protocol request lines → Request.parse and every reply built from them (LineProtocol)
 #
 # Builds into fuzz/.build (git-ignored). Fuzzing reads the committed seeds in fuzz/corpus/TARGET but writes
 # new inputs only to fuzz/out/corpus/TARGET and crashes to fuzz/out/crashes/TARGET (git-ignored).
 # Exits non-zero on any crash, ASan report, timeout, OOM, broken invariant or still-failing reproducer in
 # fuzz/crashes/TARGET, printing the input's path.
 #
-# Environment: FUZZ_TARGETS (default "rules expressions applications"), FUZZ_JOBS (default 1: one target
+# Environment: FUZZ_TARGETS (default "rules expressions applications line"), FUZZ_JOBS (default 1: one target
 # after the other; >1: all at once), FUZZ_OPT (-O or -Onone; default -O), FUZZ_ARGS (extra libFuzzer
 # flags), FUZZ_IGNORE (invariants to skip while a known finding is being fixed; never in CI).
 set -euo pipefail
@@ -30,14 +31,14 @@ SWIFTC=${SWIFTC:-swiftc}
 OPT=${FUZZ_OPT:--O}
 BUILD="$FUZZ_DIR/.build/${OPT#-}"
 OUT="$FUZZ_DIR/out"
-TARGETS=${FUZZ_TARGETS:-rules expressions applications}
+TARGETS=${FUZZ_TARGETS:-rules expressions applications line}
 JOBS=${FUZZ_JOBS:-1}
 
 export RISKGATE_ROOT="$ROOT"
 export SWIFT_BACKTRACE=enable=no           # else the Swift backtracer hangs the run after a crash
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:symbolize=1}
 
-max_len() { case $1 in rules) echo 65536 ;; expressions) echo 4096 ;; applications) echo 8192 ;; *) echo 4096 ;; esac; }
+max_len() { case $1 in rules) echo 65536 ;; expressions) echo 4096 ;; applications) echo 8192 ;; line) echo 4096 ;; *) echo 4096 ;; esac; }
 
 usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
@@ -89,7 +90,7 @@ build_target() { # target dependency-hash
     # In the build folder: linking an executable leaves module files in the working directory.
     (cd "$BUILD" && "$SWIFTC" "${SWIFT_FLAGS[@]}" -module-name "Fuzz_$target" -o "$BUILD/fuzz-$target" \
       "$FUZZ_DIR"/Sources/Common/*.swift "$FUZZ_DIR"/Sources/"$target"/*.swift \
-      "$BUILD/libRuleEngine.a" "$BUILD/libRuleLanguage.a" $(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)) >&2 \
+      "$BUILD/libRuleEngine.a" "$BUILD/libRuleLanguage.a" "$BUILD/libLineProtocol.a" $(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)) >&2 \
       || { echo "fuzz: building fuzz-$target failed" >&2; return 1; }
     echo "$hash" > "$BUILD/fuzz-$target.stamp"
     echo "fuzz: built fuzz-$target in $((SECONDS - start)) s" >&2
@@ -98,10 +99,11 @@ build_target() { # target dependency-hash
 
 build() {
   mkdir -p "$BUILD"
-  local start=$SECONDS language engine target
+  local start=$SECONDS language engine protocol target
   language=$(build_module RuleLanguage "")
   engine=$(build_module RuleEngine "$language")
-  for target in $TARGETS; do build_target "$target" "$engine"; done
+  protocol=$(build_module LineProtocol "")
+  for target in $TARGETS; do build_target "$target" "$engine $protocol"; done
   echo "fuzz: build done in $((SECONDS - start)) s"
 }
 
