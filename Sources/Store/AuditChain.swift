@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -15,19 +16,53 @@ struct AuditChain {
     }
 
     mutating func append(_ db: Database, at now: Date, actor: String, action: String, subject: String, detail: [String: String]) throws {
-        let next = seq + 1
-        let at: String
-        if let (date, text) = formatted, date == now {
-            at = text
-        } else {
-            at = UTCTime.format(now)
-            formatted = (now, at)
-        }
-        let text = CanonicalJSON.object(detail)
-        let digest = AuditTrail.digest(previous: hash, seq: next, at: at, actor: actor, action: action, subject: subject, detail: text)
+        try append(db, at: now, actor: actor, action: action, subject: subject, detailJSON: CanonicalJSON.object(detail))
+    }
+
+    /// The same, with the detail already rendered as canonical JSON (`CanonicalJSON.object`).
+    mutating func append(_ db: Database, at now: Date, actor: String, action: String, subject: String, detailJSON text: String) throws {
+        let at = time(now)
+        let previous = hash
+        let (next, digest) = advance(at: at, actor: actor, action: action, subject: subject, detail: text)
         try db.cachedStatement(sql: "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [next, at, actor, action, subject, text, hash, digest])
+            .execute(arguments: [next, at, actor, action, subject, text, previous, digest])
+    }
+
+    /// The record's time as stored and hashed (formatted once per distinct time).
+    mutating func time(_ now: Date) -> String {
+        if let (date, text) = formatted, date == now { return text }
+        let text = UTCTime.format(now)
+        formatted = (now, text)
+        return text
+    }
+
+    /// Moves the head past one record and returns its seq and hash; the caller inserts the record (with the
+    /// previous head as its `prev_hash`) in the same transaction. Used by intake to insert several records at once.
+    mutating func advance(at: String, actor: String, action: String, subject: String, detail: String) -> (seq: Int64, hash: String) {
+        let next = seq + 1
+        let digest = AuditChain.digest(previous: hash, seq: next, at: at, actor: actor, action: action, subject: subject, detail: detail)
         seq = next
         hash = digest
+        return (next, digest)
+    }
+
+    /// `AuditTrail.digest` (the same bytes: each field followed by a newline), into one reused buffer.
+    static func digest(previous: String, seq: Int64, at: String, actor: String, action: String, subject: String, detail: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(previous.utf8.count + at.utf8.count + actor.utf8.count + action.utf8.count
+                              + subject.utf8.count + detail.utf8.count + 28)
+        func put(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(0x0A)
+        }
+        put(previous)
+        put(String(seq))
+        put(at)
+        put(actor)
+        put(action)
+        put(subject)
+        put(detail)
+        return IntakeHex.string(SHA256.hash(data: bytes))
     }
 }

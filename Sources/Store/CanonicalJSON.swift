@@ -4,12 +4,23 @@ import RuleLanguage
 /// Deterministic JSON for hashed records: a flat object of strings, keys sorted, minimal escapes.
 enum CanonicalJSON {
     static func object(_ fields: [String: String]) -> String {
+        object(sorted: fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// The same text for fields already in key order (intake's records, whose keys are fixed): no dictionary,
+    /// no sort, one growing string.
+    static func object(sorted fields: [(String, String)]) -> String {
+        assert(zip(fields, fields.dropFirst()).allSatisfy { $0.0 < $1.0 }, "keys must be sorted and distinct")
         var out = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
+        out.reserveCapacity(fields.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 6 })
+        for (index, (key, value)) in fields.enumerated() {
             if index > 0 { out += "," }
-            out += string(key) + ":" + string(fields[key]!)
+            out += string(key)
+            out += ":"
+            out += string(value)
         }
-        return out + "}"
+        out += "}"
+        return out
     }
 
     static func string(_ text: String) -> String {

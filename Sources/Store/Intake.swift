@@ -12,7 +12,7 @@ public actor Intake {
     private let evaluator: Evaluator
     private let clock: @Sendable () -> Date
     private let maximumBatch: Int
-    private var pending: [(body: [UInt8], actor: String, reply: CheckedContinuation<SubmissionResult, any Error>)] = []
+    private var pending: [(submission: Submission, reply: CheckedContinuation<SubmissionResult, any Error>)] = []
     private var flushing = false
 
     public init(store: Store, policy: CompiledPolicy, rulesetVersion: String, maximumBatch: Int = 2048,
@@ -26,8 +26,11 @@ public actor Intake {
 
     /// Stores the application exactly as received, with its decision; returns once that is durable.
     public func submit(_ body: [UInt8], by actor: String) async throws -> SubmissionResult {
-        try await withCheckedThrowingContinuation { reply in
-            pending.append((body, actor, reply))
+        // Evaluated and rendered on arrival, while the previous batch is being committed on the store's writer
+        // thread: the batch transaction then only binds rows, chains audit hashes and commits.
+        let submission = prepare(body, actor: actor)
+        return try await withCheckedThrowingContinuation { reply in
+            pending.append((submission, reply))
             if !flushing {
                 flushing = true
                 Task { await self.flush() }
@@ -39,9 +42,8 @@ public actor Intake {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maximumBatch))
             pending.removeFirst(batch.count)
-            let submissions = batch.map { prepare($0.body, actor: $0.actor) }
             do {
-                let results = try await store.store(submissions, ruleset: rulesetVersion, at: clock())
+                let results = try await store.store(batch.map(\.submission), ruleset: rulesetVersion, at: clock())
                 for (item, result) in zip(batch, results) { item.reply.resume(with: result.mapError { $0 }) }
             } catch {
                 store.logger.info("intake batch failed; every submission in it was refused", metadata: ["intake.batch": "\(batch.count)", "error": "\(error)"])
@@ -54,8 +56,9 @@ public actor Intake {
 
     private func prepare(_ body: [UInt8], actor: String) -> Submission {
         body.withUnsafeBytes { _ = evaluator.evaluate(json: $0) }
-        return Submission(body: body, actor: actor, inputHash: SHA256.hash(data: body).hex,
+        return Submission(body: body, actor: actor, inputHash: IntakeHex.string(SHA256.hash(data: body)),
                           applicationID: evaluator.applicationID, outcome: evaluator.outcome,
-                          decisionJSON: evaluator.decisionJSON, reasons: evaluator.reasonCodes, levels: evaluator.referralLevels)
+                          decisionJSON: evaluator.decisionJSON, reasons: evaluator.reasonCodes, levels: evaluator.referralLevels,
+                          ruleset: rulesetVersion)
     }
 }

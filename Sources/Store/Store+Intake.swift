@@ -30,13 +30,24 @@ extension Store {
                     refusals[name] = StoreError(.forbidden, error.message)
                 }
             }
-            return try batch.map { submission in
-                if let refusal = refusals[submission.actor] ?? nil { return .failure(refusal) }
-                return try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain)
+            var rows = try IntakeRows(db, ruleset: ruleset, at: now, chain: &chain)
+            var results: [Result<SubmissionResult, StoreError>] = []
+            results.reserveCapacity(batch.count)
+            for submission in batch {
+                if let refusal = refusals[submission.actor] ?? nil {
+                    results.append(.failure(refusal))
+                } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
+                    results.append(.success(result))
+                } else {
+                    results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
+                }
             }
+            return results
         }
     }
 
+    /// Any submission intake's fast path does not take: a known number already stored (duplicate, conflict, next
+    /// version of an invalid or returned application) or no usable number (one is assigned).
     private static func intake(_ db: Database, _ submission: Submission, ruleset: String, at now: Date,
                                chain: inout AuditChain) throws -> Result<SubmissionResult, StoreError> {
         var id = submission.applicationID
@@ -66,7 +77,7 @@ extension Store {
             INSERT INTO applications (id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [applicationID, version, now.timeIntervalSince1970, submission.actor,
                                      submission.applicationID == nil, Data(submission.body), submission.inputHash])
-        let reasons = "[" + submission.reasons.map(CanonicalJSON.string).joined(separator: ",") + "]"
+        let reasons = submission.reasonsJSON
         try db.cachedStatement(sql: """
             INSERT INTO decisions (application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'rules', ?)
@@ -76,12 +87,14 @@ extension Store {
             INSERT INTO history (application_id, at, actor, action, to_state, note) VALUES (?, ?, ?, 'submit', NULL, ?), (?, ?, 'rules', 'decide', ?, ?)
             """).execute(arguments: [applicationID, now.timeIntervalSince1970, submission.actor, "version \(version)",
                                      applicationID, now.timeIntervalSince1970, submission.outcome.description, ruleset])
+        let firstVersion = version == 1 && submission.ruleset == ruleset
         try chain.append(db, at: now, actor: submission.actor, action: "application.submit", subject: applicationID,
-                         detail: ["version": String(version), "input_hash": submission.inputHash,
-                                  "assigned": submission.applicationID == nil ? "true" : "false"])
+                         detailJSON: firstVersion ? submission.submitDetail
+                             : Submission.submitDetail(version: version, inputHash: submission.inputHash, assigned: submission.applicationID == nil))
         try chain.append(db, at: now, actor: "rules", action: "application.decide", subject: applicationID,
-                         detail: ["version": String(version), "outcome": submission.outcome.description, "ruleset": ruleset,
-                                  "input_hash": submission.inputHash, "reasons": reasons])
+                         detailJSON: firstVersion ? submission.decideDetail
+                             : Submission.decideDetail(version: version, outcome: submission.outcome, ruleset: ruleset,
+                                                       inputHash: submission.inputHash, reasonsJSON: reasons))
         var caseStatus = existingCase?.status
         if var returned = existingCase, returned.status == .returned, submission.outcome != .invalid {
             let before = returned
@@ -96,9 +109,8 @@ extension Store {
             let opened = ApprovalCase(id: applicationID, submittedBy: submission.actor, levels: levels, at: now)
             try CaseRecords.insert(db, opened)
             try History.append(db, application: applicationID, at: now, actor: "rules", action: "open", to: "queued", level: 0,
-                               note: "tiers " + submission.levels.map { String($0.tier) }.joined(separator: " then "))
-            try chain.append(db, at: now, actor: "rules", action: "case.open", subject: applicationID,
-                             detail: ["levels": submission.levels.map { "\($0.tier):\($0.slaHours)h" }.joined(separator: ",")])
+                               note: submission.openNote)
+            try chain.append(db, at: now, actor: "rules", action: "case.open", subject: applicationID, detailJSON: submission.openDetail)
             caseStatus = .queued
         }
         return .success(SubmissionResult(applicationID: applicationID, version: version, assigned: submission.applicationID == nil,

@@ -13,6 +13,61 @@ struct Submission: Sendable {
     var decisionJSON: String
     var reasons: [String]
     var levels: [(tier: Int, slaHours: Int)]
+    /// The reason codes as one JSON array (`["R1","R2"]`), as the decision row and the audit record hold them.
+    var reasonsJSON: String
+    /// The audit details of a first version, rendered ahead of the transaction (only the hash chain is sequential);
+    /// the transaction renders them again only for a later version.
+    var submitDetail: String
+    var decideDetail: String
+    /// For a referral: the `case.open` audit detail and the history note.
+    var openDetail: String
+    var openNote: String
+    /// The ruleset the decide detail names (the transaction re-renders it for any other).
+    var ruleset: String
+
+    init(body: [UInt8], actor: String, inputHash: String, applicationID: String?, outcome: Outcome, decisionJSON: String,
+         reasons: [String], levels: [(tier: Int, slaHours: Int)], ruleset: String) {
+        self.body = body
+        self.actor = actor
+        self.inputHash = inputHash
+        self.applicationID = applicationID
+        self.outcome = outcome
+        self.decisionJSON = decisionJSON
+        self.reasons = reasons
+        self.levels = levels
+        self.ruleset = ruleset
+        reasonsJSON = Submission.reasonsJSON(reasons)
+        submitDetail = Submission.submitDetail(version: 1, inputHash: inputHash, assigned: applicationID == nil)
+        decideDetail = Submission.decideDetail(version: 1, outcome: outcome, ruleset: ruleset, inputHash: inputHash, reasonsJSON: reasonsJSON)
+        if outcome == .referred, !levels.isEmpty {
+            openDetail = CanonicalJSON.object(sorted: [("levels", levels.map { "\($0.tier):\($0.slaHours)h" }.joined(separator: ","))])
+            openNote = "tiers " + levels.map { String($0.tier) }.joined(separator: " then ")
+        } else {
+            openDetail = ""
+            openNote = ""
+        }
+    }
+
+    static func reasonsJSON(_ reasons: [String]) -> String {
+        if reasons.isEmpty { return "[]" }
+        var out = "["
+        for (index, reason) in reasons.enumerated() {
+            if index > 0 { out += "," }
+            out += CanonicalJSON.string(reason)
+        }
+        return out + "]"
+    }
+
+    /// The same text as `CanonicalJSON.object(["version": …, "input_hash": …, "assigned": …])` (keys sorted).
+    static func submitDetail(version: Int, inputHash: String, assigned: Bool) -> String {
+        CanonicalJSON.object(sorted: [("assigned", assigned ? "true" : "false"), ("input_hash", inputHash), ("version", String(version))])
+    }
+
+    /// The same text as `CanonicalJSON.object(["version", "outcome", "ruleset", "input_hash", "reasons"])` (keys sorted).
+    static func decideDetail(version: Int, outcome: Outcome, ruleset: String, inputHash: String, reasonsJSON: String) -> String {
+        CanonicalJSON.object(sorted: [("input_hash", inputHash), ("outcome", outcome.description), ("reasons", reasonsJSON),
+                                      ("ruleset", ruleset), ("version", String(version))])
+    }
 }
 
 /// What intake answers for one submission.
