@@ -27,7 +27,13 @@ final class Connection: Sendable {
         var lastActivity = Date()
         var session: Session?
         var shuttingDown = false
+        /// A request is being handled (shutdown lets it finish).
+        var busy = false
     }
+
+    /// Requests are read only while less than this waits for the client (so a client that does not read stops
+    /// costing CPU); events still count against the whole budget.
+    static let readWatermark = 64 * 1024
 
     /// What a reply whose text is not known yet counts against the budget.
     static let pendingEstimate = 512
@@ -88,7 +94,7 @@ final class Connection: Sendable {
                 text = await task.value
                 cost = Connection.pendingEstimate
             case .close:
-                channel.close(promise: nil)
+                await closeGracefully()
                 return
             }
             do {
@@ -117,13 +123,53 @@ final class Connection: Sendable {
         state.withLockedValue { ($0.lastActivity, $0.session) }
     }
 
-    /// Shutdown: stop reading; requests already read finish, later lines get `ERR shutting-down`.
-    func beginShutdown() {
-        state.withLockedValue { $0.shuttingDown = true }
-        channel.close(mode: .input, promise: nil)
+    /// Everything written so far reaches the client before the connection ends: flush, send FIN, keep reading
+    /// (and dropping) what the client still sends for up to a second, then close. Closing at once with unread
+    /// input would make the kernel send a reset, and the client could lose replies it has not read yet.
+    func closeGracefully() async {
+        try? await channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).get()
+        do {
+            try await channel.close(mode: .output).get()
+            let channel = self.channel
+            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        } catch {
+            channel.close(promise: nil)
+        }
     }
 
-    var isShuttingDown: Bool { state.withLockedValue { $0.shuttingDown } }
+    /// Waits while the client has more than `readWatermark` bytes of output waiting (it is not reading).
+    func waitForRoom() async {
+        while state.withLockedValue({ !$0.finished && $0.queuedBytes > Connection.readWatermark }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Marks a request as started, or refuses to start one because the server is shutting down.
+    func begin() -> Bool {
+        state.withLockedValue { state in
+            guard !state.shuttingDown else { return false }
+            state.busy = true
+            return true
+        }
+    }
+
+    /// Marks the request done; true if shutdown began meanwhile (the connection should now close).
+    func end() -> Bool {
+        state.withLockedValue { state in
+            state.busy = false
+            return state.shuttingDown
+        }
+    }
+
+    /// Shutdown: an idle connection closes now; a busy one closes when its request is done. Replies already
+    /// queued (pipelined SUBMITs included) are written first.
+    func beginShutdown() {
+        let idle = state.withLockedValue { state -> Bool in
+            state.shuttingDown = true
+            return !state.busy
+        }
+        if idle { terminate("the server is shutting down") }
+    }
 
     /// Ends the connection from the server's side with a final event saying why.
     func terminate(_ reason: String) {

@@ -87,6 +87,8 @@ public final class RiskGateServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Bounds what the kernel holds for a client that does not read (on top of the 1 MiB output budget).
+            .childChannelOption(.socketOption(.so_sndbuf), value: 256 * 1024)
     }
 
     struct Accepted: Sendable {
@@ -94,8 +96,13 @@ public final class RiskGateServer: Service, Sendable {
         var cap: LineCap
     }
 
+    struct ShuttingDown: Error {}
+
     private func childChannel(_ channel: any Channel) -> EventLoopFuture<Accepted> {
-        channel.eventLoop.makeCompletedFuture {
+        // Once shutdown has begun the accept loop may no longer take children; a wrapped child nobody takes would
+        // trap in NIO (apple/swift-nio#2637), so new connections are refused before they are wrapped.
+        guard !core.isShuttingDown else { return channel.eventLoop.makeFailedFuture(ShuttingDown()) }
+        return channel.eventLoop.makeCompletedFuture {
             let cap = LineCap(core.configuration.limits.maximumLineBeforeAuth)
             try channel.pipeline.syncOperations.addHandler(
                 ByteToMessageHandler(LineFrameDecoder(cap: cap), maximumBufferSize: core.configuration.limits.maximumLine + 2))

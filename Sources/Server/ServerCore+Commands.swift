@@ -72,20 +72,28 @@ extension ServerCore {
             try require(session, [.approver, .riskAdmin, .auditor], to: "read cases")
             return try await show(id, at: now)
         case .next:
+            try require(session, [.approver], to: "work cases")
             return try await act(.takeNext, requestID: requestID, session: session)
         case .claim(let id):
+            try require(session, [.approver], to: "work cases")
             return try await act(.claim(case: id), requestID: requestID, session: session)
         case .touch(let id, let token):
+            try require(session, [.approver], to: "work cases")
             return try await act(.touch(case: id, token: token), requestID: requestID, session: session)
         case .release(let id, let token):
+            try require(session, [.approver], to: "work cases")
             return try await act(.release(case: id, token: token), requestID: requestID, session: session)
         case .approve(let id, let token):
+            try require(session, [.approver], to: "work cases")
             return try await act(.approve(case: id, token: token), requestID: requestID, session: session)
         case .decline(let id, let token, let reason):
+            try require(session, [.approver], to: "work cases")
             return try await act(.decline(case: id, token: token, reason: reason), requestID: requestID, session: session)
         case .escalate(let id, let token, let tier, let note):
+            try require(session, [.approver], to: "work cases")
             return try await act(.escalate(case: id, token: token, tier: tier, note: note), requestID: requestID, session: session)
         case .returnForInformation(let id, let token, let note):
+            try require(session, [.approver], to: "work cases")
             return try await act(.returnForInformation(case: id, token: token, note: note), requestID: requestID, session: session)
         case .comment(let id, let note):
             return try await act(.comment(case: id, note: note), requestID: requestID, session: session)
@@ -147,7 +155,12 @@ extension ServerCore {
     }
 
     private func watch(_ subscription: Subscription, session: Session, state: ConnectionState) throws -> Reply {
-        if case .queue = subscription { try require(session, [.approver, .riskAdmin, .auditor], to: "watch queues") }
+        if case .queue(let tier) = subscription {
+            try require(session, [.approver, .riskAdmin, .auditor], to: "watch queues")
+            if session.roles == [.approver], tier > session.tier {
+                throw ProtocolError(.forbidden, "tier \(session.tier) approvers see queues up to tier \(session.tier)")
+            }
+        }
         guard let deliver = state.deliver else { throw ProtocolError(.internal, "this connection cannot receive events") }
         guard hub.watch(state.id, user: session.user, tier: session.tier, subscription,
                         maximum: configuration.limits.maximumWatches, deliver: deliver) else {

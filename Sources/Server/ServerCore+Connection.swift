@@ -8,11 +8,16 @@ extension ServerCore {
     /// Serves one connection until it ends: reads lines, answers them in order, pushes events, enforces the
     /// limits. Catches everything, so one client can never take the server down.
     func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, cap: LineCap) async {
-        let address = channel.channel.remoteAddress.map { "\($0.ipAddress ?? "unix"):\($0.port ?? 0)" } ?? "unix"
+        // The client's IP (no port): failed logins are limited per address, not per connection.
+        let address = channel.channel.remoteAddress?.ipAddress ?? "unix"
         guard admitConnection() else {
             logger.notice("connection refused: too many clients", metadata: ["client.address": "\(address)"])
-            try? await channel.executeThenClose { _, outbound in
-                try await outbound.write(ByteBuffer(string: Reply.error(.maxClients, "the server has \(configuration.limits.maximumClients) connections; try again later").line))
+            try? await channel.executeThenClose { inbound, outbound in
+                let connection = Connection(channel: channel.channel, budget: 4096)
+                connection.enqueue(.line(Reply.error(.maxClients, "the server has \(configuration.limits.maximumClients) connections; try again later").line))
+                connection.enqueue(.close)
+                await connection.drain(into: outbound)
+                for try await _ in inbound {}
             }
             return
         }
@@ -21,6 +26,15 @@ extension ServerCore {
         let id = ObjectIdentifier(connection)
         live.withLockedValue { $0[id] = connection }
         if isShuttingDown { connection.beginShutdown() }
+        guard !isShuttingDown else {
+            // Accepted just as shutdown began: say so and close (the task still owns the channel).
+            try? await channel.executeThenClose { inbound, outbound in
+                await connection.drain(into: outbound)
+                for try await _ in inbound {}
+            }
+            live.withLockedValue { $0[id] = nil }
+            return
+        }
         var state = ConnectionState(id: id, address: address)
         state.deliver = { [connection] reply in connection.push(reply) }
         do {
@@ -49,12 +63,16 @@ extension ServerCore {
         var submits: [Task<String, Never>] = []
         do {
             for try await frame in inbound {
-                let now = clock()
-                connection.noteActivity(now, session: state.session)
-                if connection.isShuttingDown || isShuttingDown {
+                // Reading pauses while the client is not reading its replies.
+                await connection.waitForRoom()
+                guard connection.begin() else {
+                    // Shutting down: nothing more is started; the close is already queued behind earlier replies.
                     connection.enqueue(.line(Reply.error(.shuttingDown, "the server is shutting down; nothing was done").line))
                     continue
                 }
+                defer { if connection.end() { connection.terminate("the server is shutting down") } }
+                let now = clock()
+                connection.noteActivity(now, session: state.session)
                 let request: Request
                 switch Request.parse(Array(frame.readableBytesView)) {
                 case .success(let parsed): request = parsed

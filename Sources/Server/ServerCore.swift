@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LineProtocol
 import Logging
 import NIOConcurrencyHelpers
@@ -49,7 +52,23 @@ public final class ServerCore: Sendable {
     }
 
     func connectionEnded() {
-        flags.withLockedValue { $0.connections -= 1 }
+        let remaining = flags.withLockedValue { flags -> Int in
+            flags.connections -= 1
+            return flags.connections
+        }
+        // Give memory freed by closed connections back to the system when the server goes quiet, so a burst of
+        // connections does not leave the process large (glibc keeps freed heap otherwise).
+        if remaining == 0 { Self.trimHeap() }
+    }
+
+    static func trimHeap() {
+        #if canImport(Glibc)
+        // malloc_trim is glibc's (<malloc.h>, which Swift's Glibc module does not export): looked up once.
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
     }
 
     public var connectionCount: Int { flags.withLockedValue { $0.connections } }

@@ -90,20 +90,20 @@ final class SessionRegistry: Sendable {
         state.withLockedValue { state in state.connections.contains { $0.key != connection && $0.value.session == session.token } }
     }
 
-    /// Ends every session of `user` except `keep`, closing their connections; returns how many ended.
+    /// Ends every session of `user` except `keep`, closing their connections; returns how many sessions ended.
     @discardableResult
     func endSessions(of user: String, except keep: String? = nil, reason: String) -> Int {
-        let closers = state.withLockedValue { state -> [@Sendable (String) -> Void] in
+        let (ended, closers) = state.withLockedValue { state -> (Int, [@Sendable (String) -> Void]) in
             let ending = state.sessions.values.filter { $0.user == user && $0.token != keep }
             for session in ending {
                 session.end(reason)
                 state.sessions[session.token] = nil
             }
             let tokens = Set(ending.map(\.token))
-            return state.connections.values.filter { tokens.contains($0.session) }.map(\.close)
+            return (ending.count, state.connections.values.filter { tokens.contains($0.session) }.map(\.close))
         }
         for close in closers { close(reason) }
-        return closers.count
+        return ended
     }
 
     func end(_ session: Session, reason: String) {

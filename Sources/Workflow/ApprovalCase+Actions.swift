@@ -25,7 +25,7 @@ extension ApprovalCase {
     }
 
     public mutating func touch(by actor: Actor, token: String, at now: Date, leaseSeconds: TimeInterval) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        if let refusal = refuseUnlessOpen() ?? refuseUnlessEligible(actor) ?? refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
         lease?.expiresAt = now.addingTimeInterval(leaseSeconds)
         updatedAt = now
         return .success(Transition(action: .touch, actor: actor.name, from: .claimed, to: .claimed, level: current))
@@ -41,7 +41,7 @@ extension ApprovalCase {
     }
 
     public mutating func approve(by actor: Actor, token: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        if let refusal = refuseUnlessOpen() ?? refuseUnlessEligible(actor) ?? refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
         let level = current
         decide(.approved, by: actor.name, reason: nil, at: now)
         lease = nil
@@ -58,7 +58,7 @@ extension ApprovalCase {
     }
 
     public mutating func decline(by actor: Actor, token: String, reason: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        if let refusal = refuseUnlessOpen() ?? refuseUnlessEligible(actor) ?? refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
         guard Self.isCode(reason) else {
             return .failure(WorkflowError(.invalidArgument, "a decline needs a reason code (letters, digits, '_' or '-')"))
         }
@@ -71,7 +71,7 @@ extension ApprovalCase {
     }
 
     public mutating func escalate(by actor: Actor, token: String, toTier tier: Int, note: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        if let refusal = refuseUnlessOpen() ?? refuseUnlessEligible(actor) ?? refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
         guard tier > currentLevel.tier else {
             return .failure(WorkflowError(.invalidArgument, "escalation must go above tier \(currentLevel.tier)"))
         }
@@ -87,7 +87,7 @@ extension ApprovalCase {
     }
 
     public mutating func returnForInformation(by actor: Actor, token: String, note: String, at now: Date) -> Result<Transition, WorkflowError> {
-        if let refusal = refuseUnlessLeased(actor, token, now) ?? refuseUnlessEligible(actor) { return .failure(refusal) }
+        if let refusal = refuseUnlessOpen() ?? refuseUnlessEligible(actor) ?? refuseUnlessLeased(actor, token, now) { return .failure(refusal) }
         guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return .failure(WorkflowError(.invalidArgument, "say what information is needed"))
         }

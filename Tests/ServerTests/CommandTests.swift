@@ -341,10 +341,7 @@ struct SessionTests {
         let token = try await dropped.login(bob, clock: clock)
         dropped.drop()
         let reply = try await console.send("USER DISABLE bob")
-        // Known issue: SessionRegistry.endSessions returns the number of connections it closed, not of sessions ended.
-        withKnownIssue("ended_sessions counts closed connections, not ended sessions") {
-            #expect(reply.line == "OK {\"user\":\"bob\",\"disabled\":true,\"ended_sessions\":1}\n")
-        }
+        #expect(reply.line == "OK {\"user\":\"bob\",\"disabled\":true,\"ended_sessions\":1}\n")
         // The session itself is over either way.
         var later = TestConnection(core)
         #expect(try await later.send("RESUME \(token)").line == noSessionLine)
@@ -485,8 +482,6 @@ struct CommandRow: Sendable, CustomTestStringConvertible {
     /// approver's live claim (the strongest attempt they could make).
     var needsClaim = false
     var expected: @Sendable (UserKind) -> String
-    /// Kinds for which the current Sources answer differently from the documented rule (see the report).
-    var knownIssue: @Sendable (UserKind) -> Bool = { _ in false }
 
     var testDescription: String { line }
 
@@ -496,8 +491,6 @@ struct CommandRow: Sendable, CustomTestStringConvertible {
     }
 
     static let readers: Set<UserKind> = [.approver1, .approver2, .approver3, .riskAdmin, .auditor]
-    /// Known issue 1: token commands are not gated by role/tier before the lease check (see the report).
-    static let tokenIssue: @Sendable (UserKind) -> Bool = { !$0.isEligible }
 
     static let all: [CommandRow] = [
         CommandRow(line: "LOGOUT", expected: everyone),
@@ -511,23 +504,21 @@ struct CommandRow: Sendable, CustomTestStringConvertible {
         CommandRow(line: "NEXT", expected: { $0.isEligible ? "OK" : $0 == .approver1 ? "not-found" : "forbidden" }),
         CommandRow(line: "CLAIM FX-026", expected: { $0.isEligible ? "OK" : "forbidden" }),
         CommandRow(line: "SHOW FX-026", expected: only(readers)),
-        CommandRow(line: "TOUCH FX-026 {token}", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }, knownIssue: tokenIssue),
+        CommandRow(line: "TOUCH FX-026 {token}", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }),
         // The holder may always give a case back; another approver is told the claim is not theirs.
         CommandRow(line: "RELEASE FX-026 {token}", needsClaim: true,
-                   expected: { $0.isEligible ? "OK" : $0.isApprover ? "lease-expired" : "forbidden" },
-                   knownIssue: { !$0.isApprover }),
-        CommandRow(line: "APPROVE FX-026 {token}", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }, knownIssue: tokenIssue),
-        CommandRow(line: "DECLINE FX-026 {token} POLICY_EXCEPTION", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }, knownIssue: tokenIssue),
+                   expected: { $0.isEligible ? "OK" : $0.isApprover ? "lease-expired" : "forbidden" }),
+        CommandRow(line: "APPROVE FX-026 {token}", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }),
+        CommandRow(line: "DECLINE FX-026 {token} POLICY_EXCEPTION", needsClaim: true, expected: { $0.isEligible ? "OK" : "forbidden" }),
         CommandRow(line: "ESCALATE FX-026 {token} 3 large exposure, committee please", needsClaim: true,
-                   expected: { $0.isEligible ? "OK" : "forbidden" }, knownIssue: tokenIssue),
+                   expected: { $0.isEligible ? "OK" : "forbidden" }),
         CommandRow(line: "RETURN FX-026 {token} please send the last three payslips", needsClaim: true,
-                   expected: { $0.isEligible ? "OK" : "forbidden" }, knownIssue: tokenIssue),
+                   expected: { $0.isEligible ? "OK" : "forbidden" }),
         CommandRow(line: "COMMENT FX-026 collateral valuation looks stale", expected: only([.approver1, .approver2, .approver3, .riskAdmin])),
         CommandRow(line: "REASSIGN FX-026 assignee", expected: only([.riskAdmin])),
         CommandRow(line: "WATCH CASE FX-026", expected: everyone),
         // Watching a tier's queue follows the same rule as listing it (QUEUE 3).
-        CommandRow(line: "WATCH QUEUE 3", expected: only([.approver3, .riskAdmin, .auditor]),
-                   knownIssue: { $0 == .approver1 || $0 == .approver2 }),
+        CommandRow(line: "WATCH QUEUE 3", expected: only([.approver3, .riskAdmin, .auditor])),
         CommandRow(line: "WATCH INBOX", expected: everyone),
         CommandRow(line: "UNWATCH", expected: everyone),
         CommandRow(line: "INBOX", expected: everyone),
@@ -571,12 +562,6 @@ struct PermissionTableTests {
         }
         let reply = try await connection.send(line)
         let expected = row.expected(kind)
-        if row.knownIssue(kind) {
-            withKnownIssue("documented \(expected), the server answers otherwise") {
-                #expect(reply.code == expected, "\(reply.line)")
-            }
-        } else {
-            #expect(reply.code == expected, "\(reply.line)")
-        }
+        #expect(reply.code == expected, "\(reply.line)")
     }
 }

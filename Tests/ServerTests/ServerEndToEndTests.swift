@@ -141,7 +141,7 @@ import Testing
             (intake, "SUBMIT {\"application_id\": ", "ERR malformed-json the application is not one valid JSON object (RFC 8259); nothing was stored"),
             (intake, "SUBMIT [1,2]", "ERR malformed-json the application is not one valid JSON object (RFC 8259); nothing was stored"),
             (ann, "SUBMIT {}", "ERR forbidden ann may not submit applications (needs role intake)"),
-            (intake, "NEXT", "ERR forbidden branch is not an approver"),
+            (intake, "NEXT", "ERR forbidden branch may not work cases (needs role approver)"),
             (ann, "USER LIST", "ERR forbidden ann may not manage users (needs role risk_admin)"),
             (ann, "QUEUE 3", "ERR forbidden tier 1 approvers see queues up to tier 1"),
             (ann, "CLAIM NOPE", "ERR not-found no case NOPE"),
