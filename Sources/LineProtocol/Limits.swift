@@ -7,6 +7,8 @@ public struct Limits: Sendable, Hashable {
     public var refusalsBeforeAuth: Int = 3
     /// Bytes of replies and events waiting for a client that does not read; past it the connection is closed.
     public var maximumPendingOutput: Int = 1024 * 1024
+    /// Seconds output may wait without the client reading any of it; then the client is disconnected.
+    public var stalledOutput: Double = 10
     /// Requests read ahead of their replies (pipelined SUBMITs run together; everything else runs in order).
     public var maximumPipelined: Int = 1024
     /// Simultaneous connections; the next one gets `ERR max-clients` and is closed.

@@ -11,8 +11,11 @@ final class Connection: Sendable {
     enum Outgoing: Sendable {
         case line(String)
         case pending(Task<String, Never>)
-        /// Close the connection once everything before this has been written.
+        /// Close the connection once everything before this has been written, reading (and dropping) what the
+        /// client still sends for up to a second so that its unread replies are not lost to a reset.
         case close
+        /// The same, but stop reading at once (framing abuse: the client is not owed a clean ending).
+        case abort
     }
 
     let channel: any Channel
@@ -29,6 +32,8 @@ final class Connection: Sendable {
         var shuttingDown = false
         /// A request is being handled (shutdown lets it finish).
         var busy = false
+        /// When output last moved: a write completed, or the queue was empty.
+        var lastProgress = Date()
     }
 
     /// Requests are read only while less than this waits for the client (so a client that does not read stops
@@ -47,27 +52,37 @@ final class Connection: Sendable {
     /// Queues a reply or event; false (and the connection closing) if the client has let too much pile up.
     @discardableResult
     func enqueue(_ outgoing: Outgoing) -> Bool {
+        let wasEmpty = state.withLockedValue { $0.queuedBytes == 0 }
+        if wasEmpty { state.withLockedValue { $0.lastProgress = Date() } }
         let cost: Int
         switch outgoing {
         case .line(let text): cost = text.utf8.count
         case .pending: cost = Connection.pendingEstimate
-        case .close: cost = 0
+        case .close, .abort: cost = 0
         }
-        let accepted = state.withLockedValue { state -> Bool in
-            guard !state.finished else { return false }
+        enum Verdict { case accepted, closing, overflowing }
+        let verdict = state.withLockedValue { state -> Verdict in
+            // After the close is queued nothing more is sent (a late reply is dropped, not an overflow).
+            guard !state.finished else { return .closing }
             guard state.queuedBytes + cost <= budget else {
                 state.finished = true
-                return false
+                return .overflowing
             }
             state.queuedBytes += cost
-            return true
+            return .accepted
         }
-        guard accepted else {
-            if cost > 0 { overflow() }
+        switch verdict {
+        case .accepted: break
+        case .closing: return false
+        case .overflowing:
+            overflow()
             return false
         }
         continuation.yield(outgoing)
-        if case .close = outgoing { finish() }
+        switch outgoing {
+        case .close, .abort: finish()
+        default: break
+        }
         return true
     }
 
@@ -94,7 +109,11 @@ final class Connection: Sendable {
                 text = await task.value
                 cost = Connection.pendingEstimate
             case .close:
-                await closeGracefully()
+                await close(outbound, linger: .seconds(1))
+                return
+            case .abort:
+                channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                await close(outbound, linger: .seconds(1))
                 return
             }
             do {
@@ -103,7 +122,10 @@ final class Connection: Sendable {
                 channel.close(promise: nil)
                 return
             }
-            state.withLockedValue { $0.queuedBytes -= cost }
+            state.withLockedValue {
+                $0.queuedBytes -= cost
+                $0.lastProgress = Date()
+            }
         }
     }
 
@@ -123,18 +145,31 @@ final class Connection: Sendable {
         state.withLockedValue { ($0.lastActivity, $0.session) }
     }
 
-    /// Everything written so far reaches the client before the connection ends: flush, send FIN, keep reading
-    /// (and dropping) what the client still sends for up to a second, then close. Closing at once with unread
-    /// input would make the kernel send a reset, and the client could lose replies it has not read yet.
-    func closeGracefully() async {
-        try? await channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).get()
-        do {
-            try await channel.close(mode: .output).get()
-            let channel = self.channel
-            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
-        } catch {
-            channel.close(promise: nil)
+    /// Everything written so far reaches the client before the connection ends: finishing the writer sends the
+    /// buffered writes and then a FIN (outbound half-closure); the full close comes after `linger`. Closing at
+    /// once with unread input would make the kernel send a reset, and the client could lose replies it has not
+    /// read yet.
+    /// Returns once the channel is closed (the client closed its side too, or `linger` passed): the caller's
+    /// `executeThenClose` would otherwise close at once and drop writes still in flight.
+    private func close(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, linger: TimeAmount) async {
+        outbound.finish()
+        let channel = self.channel
+        channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
+        try? await channel.closeFuture.get()
+    }
+
+    /// Seconds output has been waiting without the client taking any of it (0 when nothing waits).
+    func outputStall(at now: Date) -> Double {
+        state.withLockedValue { state in
+            guard state.queuedBytes > 0, !state.finished else { return 0 }
+            return now.timeIntervalSince(state.lastProgress)
         }
+    }
+
+    /// Disconnects a client that stopped reading: nothing more is sent.
+    func abandon() {
+        state.withLockedValue { $0.finished = true }
+        overflow()
     }
 
     /// Waits while the client has more than `readWatermark` bytes of output waiting (it is not reading).

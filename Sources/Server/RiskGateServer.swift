@@ -106,7 +106,9 @@ public final class RiskGateServer: Service, Sendable {
             let cap = LineCap(core.configuration.limits.maximumLineBeforeAuth)
             try channel.pipeline.syncOperations.addHandler(
                 ByteToMessageHandler(LineFrameDecoder(cap: cap), maximumBufferSize: core.configuration.limits.maximumLine + 2))
-            let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            // Outbound half-closure: finishing the writer flushes what it holds, then sends a FIN.
+            let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
             return Accepted(channel: wrapped, cap: cap)
         }
     }

@@ -15,7 +15,7 @@ extension ServerCore {
             try? await channel.executeThenClose { inbound, outbound in
                 let connection = Connection(channel: channel.channel, budget: 4096)
                 connection.enqueue(.line(Reply.error(.maxClients, "the server has \(configuration.limits.maximumClients) connections; try again later").line))
-                connection.enqueue(.close)
+                connection.enqueue(.abort)
                 await connection.drain(into: outbound)
                 for try await _ in inbound {}
             }
@@ -114,7 +114,7 @@ extension ServerCore {
         } catch let error as LineFrameDecoder.LineTooLong {
             for task in submits { _ = await task.value }
             connection.enqueue(.line(Reply.error(.lineTooLong, "a line may have at most \(error.cap) bytes; closing").line))
-            connection.enqueue(.close)
+            connection.enqueue(.abort)
             logger.info("line too long", metadata: ["client.address": "\(state.address)", "limit": "\(error.cap)"])
             return
         } catch {
@@ -126,11 +126,16 @@ extension ServerCore {
     /// Closes the connection when it has been idle too long before login, or when its session ran out.
     private func watch(_ connection: Connection) async {
         let limits = configuration.limits
-        let period = max(0.05, min(1, limits.idleBeforeAuth / 4, limits.sessionIdle / 4))
+        let period = max(0.05, min(1, limits.idleBeforeAuth / 4, limits.sessionIdle / 4, limits.stalledOutput / 4))
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(period))
             guard !Task.isCancelled else { return }
             let now = clock()
+            if connection.outputStall(at: Date()) > limits.stalledOutput {
+                logger.info("client stopped reading; disconnected", metadata: ["limit.seconds": "\(limits.stalledOutput)"])
+                connection.abandon()
+                return
+            }
             let (last, session) = connection.activity
             if let session {
                 if let reason = session.expiry(at: now, limits: (limits.sessionIdle, limits.sessionLifetime)) {

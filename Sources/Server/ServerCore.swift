@@ -22,7 +22,7 @@ public final class ServerCore: Sendable {
     let clock: @Sendable () -> Date
     let logger: Logger
     let live = NIOLockedValueBox<[ObjectIdentifier: Connection]>([:])
-    private let flags = NIOLockedValueBox<(shuttingDown: Bool, connections: Int)>((false, 0))
+    private let flags = NIOLockedValueBox<(shuttingDown: Bool, connections: Int, closedSinceTrim: Int)>((false, 0, 0))
 
     public init(store: Store, policy: CompiledPolicy, rulesetVersion: String, configuration: ServerConfiguration,
                 logger: Logger = Logger(label: "riskgate.server"), clock: @escaping @Sendable () -> Date = { Date() }) throws {
@@ -52,13 +52,16 @@ public final class ServerCore: Sendable {
     }
 
     func connectionEnded() {
-        let remaining = flags.withLockedValue { flags -> Int in
+        let trim = flags.withLockedValue { flags -> Bool in
             flags.connections -= 1
-            return flags.connections
+            flags.closedSinceTrim += 1
+            guard flags.connections == 0 || flags.closedSinceTrim >= 256 else { return false }
+            flags.closedSinceTrim = 0
+            return true
         }
-        // Give memory freed by closed connections back to the system when the server goes quiet, so a burst of
-        // connections does not leave the process large (glibc keeps freed heap otherwise).
-        if remaining == 0 { Self.trimHeap() }
+        // Give memory freed by closed connections back to the system, so a burst of connections does not leave the
+        // process large (glibc keeps freed heap otherwise).
+        if trim { Self.trimHeap() }
     }
 
     static func trimHeap() {
