@@ -25,6 +25,7 @@ score: release
 	$(RELEASE) score --rules rules fixtures/applications.jsonl
 
 # Every test: unit and end-to-end tests, the rules check, the reference fixtures, bounded fuzzing.
+test: export P1_RSS = report
 test:
 	@RISKGATE_TEST_DEPS="strace sqlite3" scripts/install-deps.sh
 	$(SWIFT) build --build-tests
@@ -36,6 +37,13 @@ test:
 	python3 Tests/scripts/d1_kill_intake.py 2000 5
 	python3 Tests/scripts/d2_sync_before_ack.py
 	python3 Tests/scripts/d4_kill_workflow.py 40
+	python3 Tests/scripts/d1_kill_server.py
+	python3 Tests/scripts/d4_kill_server.py
+	python3 Tests/scripts/p1_line_too_long.py   # P1's RSS figure is reported, not enforced (see the script)
+	python3 Tests/scripts/p3_slow_reader.py
+	python3 Tests/scripts/p4_max_clients.py
+	python3 Tests/scripts/p6_protocol_fuzz.py
+	python3 Tests/scripts/p7_sigterm.py
 	@if [ -x fuzz/run.sh ]; then fuzz/run.sh 60; fi
 
 fuzz: deps

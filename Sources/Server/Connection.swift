@@ -14,8 +14,9 @@ final class Connection: Sendable {
         /// Close the connection once everything before this has been written, reading (and dropping) what the
         /// client still sends for up to a second so that its unread replies are not lost to a reset.
         case close
-        /// The same, but stop reading at once (framing abuse: the client is not owed a clean ending).
-        case abort
+        /// The same, but stop reading at once and close after `linger` (framing abuse, a full server: the client is
+        /// not owed a clean ending, only the chance to read the error).
+        case abort(linger: TimeAmount)
     }
 
     let channel: any Channel
@@ -111,9 +112,9 @@ final class Connection: Sendable {
             case .close:
                 await close(outbound, linger: .seconds(1))
                 return
-            case .abort:
+            case .abort(let linger):
                 channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-                await close(outbound, linger: .seconds(1))
+                await close(outbound, linger: linger)
                 return
             }
             do {

@@ -15,7 +15,7 @@ extension ServerCore {
             try? await channel.executeThenClose { inbound, outbound in
                 let connection = Connection(channel: channel.channel, budget: 4096)
                 connection.enqueue(.line(Reply.error(.maxClients, "the server has \(configuration.limits.maximumClients) connections; try again later").line))
-                connection.enqueue(.abort)
+                connection.enqueue(.abort(linger: .milliseconds(100)))
                 await connection.drain(into: outbound)
                 for try await _ in inbound {}
             }
@@ -114,7 +114,7 @@ extension ServerCore {
         } catch let error as LineFrameDecoder.LineTooLong {
             for task in submits { _ = await task.value }
             connection.enqueue(.line(Reply.error(.lineTooLong, "a line may have at most \(error.cap) bytes; closing").line))
-            connection.enqueue(.abort)
+            connection.enqueue(.abort(linger: .seconds(1)))
             logger.info("line too long", metadata: ["client.address": "\(state.address)", "limit": "\(error.cap)"])
             return
         } catch {
