@@ -86,11 +86,10 @@ extension ServerCore {
                     continue
                 }
                 // Consecutive SUBMITs run together (their commits are grouped); anything else waits for them.
-                if case .submit = request.command, let session = state.session {
+                if case .submit = request.command, state.session != nil {
                     if submits.count >= configuration.limits.maximumPipelined { _ = await submits.removeFirst().value }
                     var local = state
                     let task = Task { await self.handle(request, state: &local).line }
-                    _ = session
                     submits.append(task)
                     guard connection.enqueue(.pending(task)) else { return }
                     continue
