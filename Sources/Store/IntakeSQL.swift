@@ -68,6 +68,15 @@ struct IntakeStatement {
         if let value { bind(value) } else { bindNull() }
     }
 
+    mutating func bind(_ value: IntakeValue) {
+        switch value {
+        case .text(let text): bind(text)
+        case .integer(let number): bind(number)
+        case .real(let number): bind(number)
+        case .null: bindNull()
+        }
+    }
+
     mutating func bindNull() {
         column += 1
         check(sqlite3_bind_null(raw, column))
@@ -82,6 +91,67 @@ struct IntakeStatement {
     private func check(_ code: Int32) {
         // Binding does no I/O: it fails only on a wrong index or a misuse, i.e. a bug here.
         precondition(code == SQLITE_OK, "sqlite3_bind failed (\(code)) in \(statement.sql)")
+    }
+}
+
+/// One value of a buffered row.
+enum IntakeValue {
+    case text(String)
+    case integer(Int64)
+    case real(Double)
+    case null
+
+    init(_ value: Double?) { self = value.map(IntakeValue.real) ?? .null }
+}
+
+/// Rows of one table gathered over several applications and inserted by multi-row statements (up to 32 rows
+/// each): SQLite's cost per statement (cursors, the CHECK constraints' `IN` lists, GRDB's bookkeeping) is then
+/// paid once per statement instead of once per row. Rows go in in the order they were added.
+struct IntakeTable {
+    private let head: String
+    private let row: String
+    private let width: Int
+    private var values: [IntakeValue] = []
+    /// Statements by row count, prepared (or fetched from the connection's cache) once per batch.
+    private var statements: [Int: IntakeStatement] = [:]
+
+    /// `head` is the SQL up to `VALUES` and `row` one row's tuple with `width` parameters. The text must differ from
+    /// every statement run through GRDB's own binding in the same batch (they would share a cached statement).
+    init(_ head: String, row: String, width: Int) {
+        precondition(row.filter { $0 == "?" }.count == width)
+        self.head = head
+        self.row = row
+        self.width = width
+        values.reserveCapacity(width * 128)
+    }
+
+    var isEmpty: Bool { values.isEmpty }
+
+    mutating func add(_ row: IntakeValue...) {
+        assert(row.count == width)
+        values.append(contentsOf: row)
+    }
+
+    mutating func flush(_ db: Database) throws {
+        var start = 0
+        var remaining = values.count / width
+        for size in [32, 16, 8, 4, 2, 1] {
+            while remaining >= size {
+                try insert(db, rows: size, from: start)
+                start += size * width
+                remaining -= size
+            }
+        }
+        values.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func insert(_ db: Database, rows count: Int, from start: Int) throws {
+        if statements[count] == nil {
+            statements[count] = try IntakeStatement(db, sql: head + repeatElement(row, count: count).joined(separator: ", "))
+        }
+        statements[count]!.begin()
+        for index in start..<(start + count * width) { statements[count]!.bind(values[index]) }
+        try statements[count]!.execute()
     }
 }
 

@@ -39,9 +39,11 @@ extension Store {
                 } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
                     results.append(.success(result))
                 } else {
+                    try rows.flush()
                     results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
                 }
             }
+            try rows.flush()
             return results
         }
     }
