@@ -9,6 +9,10 @@ let package = Package(
     dependencies: [
         .package(name: "RiskGate", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // server-bench (issue 4): a NIO client for `riskgate serve`, latencies in HdrHistogram.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The application mix: deterministic, realistic applications for the reference policy (shared by the
@@ -37,6 +41,18 @@ let package = Package(
                 .product(name: "Store", package: "RiskGate"),
                 .product(name: "Workflow", package: "RiskGate"),
                 .product(name: "RuleFiles", package: "RiskGate"),
+            ]
+        ),
+        // Pipelined SUBMIT throughput and NEXT/APPROVE latency against a real `riskgate serve` process (issue 4).
+        .executableTarget(
+            name: "server-bench",
+            dependencies: [
+                "ApplicationMix",
+                .product(name: "Server", package: "RiskGate"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .executableTarget(
