@@ -5,7 +5,10 @@
 //   store-bench queue   [OPEN] [OPS]             take-next + approve latency (µs percentiles) with OPEN open cases
 //
 // Usage from benchmarks/: swift run -c release store-bench intake 100000 4096
+// Experiments: STORE_BENCH_PRAGMAS="cache_size=-65536;wal_autocheckpoint=10000" (run on the writer first),
+// STORE_BENCH_BATCH=N (Intake's maximumBatch, default 2048). Intake also prints CPU µs per application.
 import Foundation
+import GRDB
 import RuleEngine
 import RuleFiles
 import Store
@@ -45,6 +48,13 @@ func submitAll(_ intake: Intake, count: Int, concurrency: Int) async throws -> D
     return Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
 }
 
+/// User + system CPU time of this process (all threads) so far.
+func cpuSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
 }
@@ -53,14 +63,25 @@ let (store, folder) = try freshStore()
 try await store.activateRuleset(ruleSet.version, by: "bench", at: Date())
 try await store.addUser("branch", tier: 0, roles: [.intake], by: "bench", at: Date())
 try await store.addUser("cora", tier: 3, roles: [.approver], by: "bench", at: Date())
-let intake = Intake(store: store, policy: policy, rulesetVersion: ruleSet.version)
+// Experiments: STORE_BENCH_PRAGMAS="cache_size=-65536;wal_autocheckpoint=10000" runs those on the writer first.
+if let pragmas = ProcessInfo.processInfo.environment["STORE_BENCH_PRAGMAS"], !pragmas.isEmpty {
+    for pragma in pragmas.split(separator: ";") {
+        try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA \(pragma)") }
+    }
+}
+let maximumBatch = Int(ProcessInfo.processInfo.environment["STORE_BENCH_BATCH"] ?? "") ?? 2048
+let intake = Intake(store: store, policy: policy, rulesetVersion: ruleSet.version, maximumBatch: maximumBatch)
 
 switch mode {
 case "intake":
     let count = first > 0 ? first : 100_000, concurrency = second > 0 ? second : 4096
+    let cpuBefore = cpuSeconds()
     let seconds = try await submitAll(intake, count: count, concurrency: concurrency)
+    let cpu = cpuSeconds() - cpuBefore
+    // CPU per application (all threads, user + system) does not depend on how busy the shared machine is.
     print("intake: \(count) applications, \(concurrency) in flight: \(String(format: "%.2f", seconds)) s, "
-          + "\(Int(Double(count) / seconds)) durable applications/s (synchronous=\(try store.synchronousLevel()))")
+          + "\(Int(Double(count) / seconds)) durable applications/s (synchronous=\(try store.synchronousLevel())); "
+          + "CPU \(String(format: "%.2f", cpu)) s, \(Int(cpu / Double(count) * 1e6)) µs per application")
 case "queue":
     let open = first > 0 ? first : 100_000, operations = second > 0 ? second : 10_000
     let seconds = try await submitAll(intake, count: open, concurrency: 4096)
