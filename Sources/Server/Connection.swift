@@ -27,6 +27,8 @@ final class Connection: Sendable {
 
     private struct State {
         var queuedBytes = 0
+        /// Replies still being computed (pipelined SUBMITs); each counts `pendingEstimate` in `queuedBytes`.
+        var pendingReplies = 0
         var finished = false
         var lastActivity = Date()
         var session: Session?
@@ -70,6 +72,7 @@ final class Connection: Sendable {
                 return .overflowing
             }
             state.queuedBytes += cost
+            if case .pending = outgoing { state.pendingReplies += 1 }
             return .accepted
         }
         switch verdict {
@@ -109,6 +112,7 @@ final class Connection: Sendable {
             case .pending(let task):
                 text = await task.value
                 cost = Connection.pendingEstimate
+                state.withLockedValue { $0.pendingReplies -= 1 }
             case .close:
                 await close(outbound, linger: .seconds(1))
                 return
@@ -173,9 +177,10 @@ final class Connection: Sendable {
         overflow()
     }
 
-    /// Waits while the client has more than `readWatermark` bytes of output waiting (it is not reading).
+    /// Waits while the client has more than `readWatermark` bytes of finished output waiting (it is not reading).
+    /// Replies still being computed do not count: `Limits.maximumPipelined` bounds those.
     func waitForRoom() async {
-        while state.withLockedValue({ !$0.finished && $0.queuedBytes > Connection.readWatermark }) {
+        while state.withLockedValue({ !$0.finished && $0.queuedBytes - $0.pendingReplies * Connection.pendingEstimate > Connection.readWatermark }) {
             try? await Task.sleep(for: .milliseconds(2))
         }
     }

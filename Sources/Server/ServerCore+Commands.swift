@@ -121,8 +121,8 @@ extension ServerCore {
 
     /// Workflow actions: the store checks tier, lease, token and four eyes inside its transaction.
     private func act(_ action: CaseAction, requestID: String?, session: Session) async throws -> Reply {
-        let outcome = try await store.perform(action, by: session.user, requestID: requestID, at: clock(),
-                                              leaseSeconds: configuration.leaseSeconds)
+        let outcome = try await actions.perform(action, by: session.user, requestID: requestID, at: clock(),
+                                                leaseSeconds: configuration.leaseSeconds)
         switch action {
         case .takeNext, .claim:
             if let token = outcome.token { session.track(claim: outcome.caseID, token: token) }

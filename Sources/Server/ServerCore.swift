@@ -15,6 +15,8 @@ public final class ServerCore: Sendable {
     public let store: Store
     public let configuration: ServerConfiguration
     let rules: ActiveRules
+    /// Workflow actions share synced commits (group commit), as submissions do.
+    let actions: ActionQueue
     let hub = EventHub()
     let sessions = SessionRegistry()
     let limiter: LoginLimiter
@@ -31,6 +33,7 @@ public final class ServerCore: Sendable {
         self.clock = clock
         self.logger = logger
         limiter = LoginLimiter(policy: configuration.loginPolicy)
+        actions = ActionQueue(store: store)
         hasher = try PasswordHasher(parameters: configuration.passwordParameters, concurrency: configuration.kdfConcurrency)
         rules = ActiveRules(.init(policy: policy, version: rulesetVersion,
                                   intake: Intake(store: store, policy: policy, rulesetVersion: rulesetVersion, clock: clock)))
@@ -95,7 +98,7 @@ public final class ServerCore: Sendable {
     func releaseClaims(of session: Session) async {
         for (caseID, token) in session.takeClaims() {
             do {
-                let outcome = try await store.perform(.release(case: caseID, token: token), by: session.user, at: clock())
+                let outcome = try await actions.perform(.release(case: caseID, token: token), by: session.user, at: clock())
                 publish(outcome, by: session.user)
                 logger.info("claim released", metadata: ["case.id": "\(caseID)", "user": "\(session.user)"])
             } catch {

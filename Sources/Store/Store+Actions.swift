@@ -11,25 +11,34 @@ extension Store {
                         leaseSeconds: TimeInterval = 300) async throws -> ActionOutcome {
         do {
             return try await writer.write { db in
-                if let requestID, let saved = try String.fetchOne(db, sql: "SELECT response FROM requests WHERE actor = ? AND request_id = ?",
-                                                                 arguments: [actorName, requestID]) {
-                    return try JSONDecoder().decode(ActionOutcome.self, from: Data(saved.utf8))
-                }
-                let actor = try Store.loadActor(db, actorName)
-                let outcome = try Store.apply(db, action, actor: actor, at: now, leaseSeconds: leaseSeconds)
-                if let requestID {
-                    let text = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-                    try db.execute(sql: "INSERT INTO requests (actor, request_id, response, at) VALUES (?, ?, ?, ?)",
-                                   arguments: [actorName, requestID, text, now.timeIntervalSince1970])
-                }
-                return outcome
+                try Store.perform(db, action, by: actorName, requestID: requestID, at: now, leaseSeconds: leaseSeconds)
             }
         } catch let error as WorkflowError {
-            if error.code == .forbidden {
-                logger.info("action denied", metadata: ["case.id": "\(action.caseID ?? "next")", "user": "\(actorName)", "reason": "\(error.message)"])
-            }
+            logDenial(error, action, by: actorName)
             throw error
         }
+    }
+
+    /// One action inside the caller's transaction (`perform`, or a savepoint of a grouped commit).
+    static func perform(_ db: Database, _ action: CaseAction, by actorName: String, requestID: String?, at now: Date,
+                        leaseSeconds: TimeInterval) throws -> ActionOutcome {
+        if let requestID, let saved = try String.fetchOne(db, sql: "SELECT response FROM requests WHERE actor = ? AND request_id = ?",
+                                                         arguments: [actorName, requestID]) {
+            return try JSONDecoder().decode(ActionOutcome.self, from: Data(saved.utf8))
+        }
+        let actor = try Store.loadActor(db, actorName)
+        let outcome = try Store.apply(db, action, actor: actor, at: now, leaseSeconds: leaseSeconds)
+        if let requestID {
+            let text = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+            try db.execute(sql: "INSERT INTO requests (actor, request_id, response, at) VALUES (?, ?, ?, ?)",
+                           arguments: [actorName, requestID, text, now.timeIntervalSince1970])
+        }
+        return outcome
+    }
+
+    func logDenial(_ error: WorkflowError, _ action: CaseAction, by actorName: String) {
+        guard error.code == .forbidden else { return }
+        logger.info("action denied", metadata: ["case.id": "\(action.caseID ?? "next")", "user": "\(actorName)", "reason": "\(error.message)"])
     }
 
     static func loadActor(_ db: Database, _ name: String) throws -> Actor {
