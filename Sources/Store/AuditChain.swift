@@ -10,7 +10,7 @@ struct AuditChain {
     private var formatted: (Date, String)?
 
     init(_ db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         seq = last?["seq"] ?? 0
         hash = last?["hash"] ?? AuditTrail.genesis
     }

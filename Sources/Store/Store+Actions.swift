@@ -22,7 +22,7 @@ extension Store {
     /// One action inside the caller's transaction (`perform`, or a savepoint of a grouped commit).
     static func perform(_ db: Database, _ action: CaseAction, by actorName: String, requestID: String?, at now: Date,
                         leaseSeconds: TimeInterval) throws -> ActionOutcome {
-        if let requestID, let saved = try String.fetchOne(db, sql: "SELECT response FROM requests WHERE actor = ? AND request_id = ?",
+        if let requestID, let saved = try String.fetchOne(db.cachedStatement(sql: "SELECT response FROM requests WHERE actor = ? AND request_id = ?"),
                                                          arguments: [actorName, requestID]) {
             return try JSONDecoder().decode(ActionOutcome.self, from: Data(saved.utf8))
         }
@@ -30,8 +30,8 @@ extension Store {
         let outcome = try Store.apply(db, action, actor: actor, at: now, leaseSeconds: leaseSeconds)
         if let requestID {
             let text = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO requests (actor, request_id, response, at) VALUES (?, ?, ?, ?)",
-                           arguments: [actorName, requestID, text, now.timeIntervalSince1970])
+            try db.cachedStatement(sql: "INSERT INTO requests (actor, request_id, response, at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [actorName, requestID, text, now.timeIntervalSince1970])
         }
         return outcome
     }
@@ -42,7 +42,7 @@ extension Store {
     }
 
     static func loadActor(_ db: Database, _ name: String) throws -> Actor {
-        guard let row = try Row.fetchOne(db, sql: "SELECT tier, roles, disabled FROM users WHERE name = ?", arguments: [name]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT tier, roles, disabled FROM users WHERE name = ?"), arguments: [name]) else {
             throw WorkflowError(.forbidden, "unknown user \(name)")
         }
         guard (row["disabled"] as Int) == 0 else { throw WorkflowError(.forbidden, "user \(name) is disabled") }
@@ -56,13 +56,13 @@ extension Store {
             caseID = id
         } else {
             guard actor.has(.approver) else { throw WorkflowError(.forbidden, "\(actor.name) is not an approver") }
-            guard let next = try String.fetchOne(db, sql: """
+            guard let next = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT id FROM cases
                 WHERE status IN ('queued', 'claimed') AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
                   AND tier <= ? AND submitted_by <> ?
                   AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?)
                 ORDER BY due_at, created_at LIMIT 1
-                """, arguments: [now.timeIntervalSince1970, actor.tier, actor.name, actor.name]) else {
+                """), arguments: [now.timeIntervalSince1970, actor.tier, actor.name, actor.name]) else {
                 throw StoreError(.notFound, "no case is waiting for tier \(actor.tier) or below")
             }
             caseID = next
@@ -122,14 +122,14 @@ extension Store {
 
     /// One decision record per decided case, carrying the automatic decision's input hash, ruleset and reasons.
     private static func recordFinalDecision(_ db: Database, _ decided: ApprovalCase, at now: Date) throws {
-        guard let automatic = try Row.fetchOne(db, sql: """
+        guard let automatic = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT input_hash, ruleset, reasons FROM decisions WHERE application_id = ? ORDER BY version DESC LIMIT 1
-            """, arguments: [decided.id]) else { throw StoreError(.storage, "case \(decided.id) has no application decision") }
+            """), arguments: [decided.id]) else { throw StoreError(.storage, "case \(decided.id) has no application decision") }
         let level = decided.currentLevel
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO case_decisions (case_id, outcome, decided_by, decided_at, reason, input_hash, ruleset, reasons)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [decided.id, decided.status.rawValue, level.decidedBy, now.timeIntervalSince1970, level.reason,
+            """).execute(arguments: [decided.id, decided.status.rawValue, level.decidedBy, now.timeIntervalSince1970, level.reason,
                              automatic["input_hash"], automatic["ruleset"], automatic["reasons"]])
     }
 }
