@@ -20,8 +20,6 @@ final class Connection: Sendable {
     }
 
     let channel: any Channel
-    let stream: AsyncStream<Outgoing>
-    private let continuation: AsyncStream<Outgoing>.Continuation
     private let budget: Int
     private let state = NIOLockedValueBox<State>(State())
 
@@ -37,6 +35,10 @@ final class Connection: Sendable {
         var busy = false
         /// When output last moved: a write completed, or the queue was empty.
         var lastProgress = Date()
+        /// The queue itself, and the writer waiting for it to fill (or end).
+        var items: [Outgoing] = []
+        var ended = false
+        var writer: CheckedContinuation<Void, Never>?
     }
 
     /// Requests are read only while less than this waits for the client (so a client that does not read stops
@@ -49,45 +51,43 @@ final class Connection: Sendable {
     init(channel: any Channel, budget: Int) {
         self.channel = channel
         self.budget = budget
-        (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
     }
 
     /// Queues a reply or event; false (and the connection closing) if the client has let too much pile up.
     @discardableResult
     func enqueue(_ outgoing: Outgoing) -> Bool {
-        let wasEmpty = state.withLockedValue { $0.queuedBytes == 0 }
-        if wasEmpty { state.withLockedValue { $0.lastProgress = Date() } }
         let cost: Int
+        let ends: Bool
         switch outgoing {
-        case .line(let text): cost = text.utf8.count
-        case .pending: cost = Connection.pendingEstimate
-        case .close, .abort: cost = 0
+        case .line(let text): (cost, ends) = (text.utf8.count, false)
+        case .pending: (cost, ends) = (Connection.pendingEstimate, false)
+        case .close, .abort: (cost, ends) = (0, true)
         }
         enum Verdict { case accepted, closing, overflowing }
-        let verdict = state.withLockedValue { state -> Verdict in
+        var verdict = Verdict.accepted
+        wake { state in
             // After the close is queued nothing more is sent (a late reply is dropped, not an overflow).
-            guard !state.finished else { return .closing }
+            guard !state.finished else { verdict = .closing; return }
             guard state.queuedBytes + cost <= budget else {
-                state.finished = true
-                return .overflowing
+                verdict = .overflowing
+                return
             }
+            if state.queuedBytes == 0 { state.lastProgress = Date() }
             state.queuedBytes += cost
             if case .pending = outgoing { state.pendingReplies += 1 }
-            return .accepted
+            state.items.append(outgoing)
+            if ends {
+                state.finished = true
+                state.ended = true
+            }
         }
         switch verdict {
-        case .accepted: break
+        case .accepted: return true
         case .closing: return false
         case .overflowing:
             overflow()
             return false
         }
-        continuation.yield(outgoing)
-        switch outgoing {
-        case .close, .abort: finish()
-        default: break
-        }
-        return true
     }
 
     func push(_ reply: Reply) {
@@ -96,46 +96,97 @@ final class Connection: Sendable {
 
     /// No more output after what is queued.
     func finish() {
-        state.withLockedValue { $0.finished = true }
-        continuation.finish()
+        wake { state in
+            state.finished = true
+            state.ended = true
+        }
     }
 
-    /// Writes the queue in order until it finishes or the channel fails.
+    /// Writes the queue in order until it ends or the channel fails. Everything queued at the moment is written
+    /// with one flush (one system call for a burst of pipelined replies, not one per reply).
     func drain(into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
-        for await item in stream {
-            let text: String
-            let cost: Int
-            switch item {
-            case .line(let line):
-                text = line
-                cost = line.utf8.count
-            case .pending(let task):
-                text = await task.value
-                cost = Connection.pendingEstimate
-                state.withLockedValue { $0.pendingReplies -= 1 }
-            case .close:
-                await close(outbound, linger: .seconds(1))
-                return
-            case .abort(let linger):
-                channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-                await close(outbound, linger: linger)
-                return
-            }
+        var buffers: [ByteBuffer] = []
+        var cost = 0
+        func flush() async -> Bool {
+            guard !buffers.isEmpty else { return true }
             do {
-                try await outbound.write(channel.allocator.buffer(string: text))
+                try await outbound.write(contentsOf: buffers)
             } catch {
                 channel.close(promise: nil)
-                return
+                return false
             }
             state.withLockedValue {
                 $0.queuedBytes -= cost
                 $0.lastProgress = Date()
             }
+            buffers.removeAll(keepingCapacity: true)
+            cost = 0
+            return true
+        }
+        while let batch = await take() {
+            for item in batch {
+                switch item {
+                case .line(let line):
+                    buffers.append(channel.allocator.buffer(string: line))
+                    cost += line.utf8.count
+                case .pending(let task):
+                    let text = await task.value
+                    state.withLockedValue { $0.pendingReplies -= 1 }
+                    buffers.append(channel.allocator.buffer(string: text))
+                    cost += Connection.pendingEstimate
+                case .close:
+                    guard await flush() else { return }
+                    await close(outbound, linger: .seconds(1))
+                    return
+                case .abort(let linger):
+                    guard await flush() else { return }
+                    channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                    await close(outbound, linger: linger)
+                    return
+                }
+            }
+            guard await flush() else { return }
         }
     }
 
+    /// Everything queued so far, waiting for something if the queue is empty; nil once it has ended.
+    private func take() async -> [Outgoing]? {
+        while true {
+            let taken = state.withLockedValue { state -> [Outgoing]?? in
+                if !state.items.isEmpty {
+                    defer { state.items.removeAll(keepingCapacity: true) }
+                    return .some(state.items)
+                }
+                return state.ended ? .some(nil) : nil
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { (writer: CheckedContinuation<Void, Never>) in
+                let ready = state.withLockedValue { state -> Bool in
+                    guard state.items.isEmpty, !state.ended else { return true }
+                    state.writer = writer
+                    return false
+                }
+                if ready { writer.resume() }
+            }
+        }
+    }
+
+    /// Changes the state and wakes the writer if it waits.
+    private func wake(_ change: (inout State) -> Void) {
+        let writer = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            change(&state)
+            defer { state.writer = nil }
+            return state.writer
+        }
+        writer?.resume()
+    }
+
     private func overflow() {
-        continuation.finish()
+        wake { state in
+            state.finished = true
+            state.ended = true
+            state.items.removeAll()
+        }
         channel.close(promise: nil)
     }
 

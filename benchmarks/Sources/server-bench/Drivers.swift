@@ -95,9 +95,13 @@ final class ApproverDriver {
     private static let nextRequest = ByteBuffer(string: "NEXT\n")
     private static let caseKey = key("case_id"), tokenKey = key("token")
 
-    init(client: LineClient, promise: EventLoopPromise<ApproverResult>) {
+    /// Mean pause after each decision before the next NEXT (0: a closed loop, as fast as the server answers).
+    private let think: TimeAmount
+
+    init(client: LineClient, promise: EventLoopPromise<ApproverResult>, think: TimeAmount = .zero) {
         self.client = client
         self.promise = promise
+        self.think = think
     }
 
     func start() { sendNext() }
@@ -146,6 +150,11 @@ final class ApproverDriver {
             failuresInARow += 1
             if failuresInARow > 100 { return finish() }
         }
-        sendNext()
+        if think > .zero {
+            // Uniform in [0, 2 × think]: approvers are not in step with one another.
+            client.after(.nanoseconds(Int64.random(in: 0...(2 * think.nanoseconds)))) { [self] in self.sendNext() }
+        } else {
+            sendNext()
+        }
     }
 }

@@ -19,6 +19,12 @@ final class LineClient: ChannelInboundHandler, RemovableChannelHandler {
     private var unflushed = false
     private var closed = false
 
+    /// Runs `body` on this connection's event loop after `delay` (an approver's think time).
+    func after(_ delay: TimeAmount, _ body: @escaping () -> Void) {
+        guard let context else { return }
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay, body)
+    }
+
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func send(_ request: ByteBuffer, flush: Bool, reply: @escaping Callback) {

@@ -28,6 +28,7 @@ struct Options {
     var seed: UInt64 = 42
     var cases = 20_000
     var approvers = 200
+    var thinkMilliseconds = 0
     var binary: String?
     var rules = root + "/rules"
     var clientThreads = 1
@@ -37,7 +38,7 @@ struct Options {
 func usage() -> Never {
     print("""
     usage: server-bench submit  [--count N] [--connections C] [--depth D] [--seed S]
-           server-bench approve [--cases N] [--approvers A]
+           server-bench approve [--cases N] [--approvers A] [--think-ms T]
            common: [--riskgate PATH] [--rules DIR] [--client-threads T] [--keep]
     """)
     exit(2)
@@ -60,6 +61,7 @@ func parseOptions() -> Options {
         case "--seed": options.seed = UInt64(int(arguments.popFirst()))
         case "--cases": options.cases = int(arguments.popFirst())
         case "--approvers": options.approvers = int(arguments.popFirst())
+        case "--think-ms": options.thinkMilliseconds = int(arguments.popFirst())
         case "--client-threads": options.clientThreads = int(arguments.popFirst())
         case "--riskgate": guard let path = arguments.popFirst() else { usage() }; options.binary = path
         case "--rules": guard let path = arguments.popFirst() else { usage() }; options.rules = path
@@ -225,7 +227,7 @@ do {
         let results = try await withThrowingTaskGroup(of: ApproverResult.self) { tasks in
             for channel in channels {
                 tasks.addTask {
-                    try await channel.run { client, promise in ApproverDriver(client: client, promise: promise).start() }
+                    try await channel.run { client, promise in ApproverDriver(client: client, promise: promise, think: .milliseconds(Int64(options.thinkMilliseconds))).start() }
                 }
             }
             var all: [ApproverResult] = []
