@@ -24,6 +24,11 @@ public final class Store: Sendable {
         // it, since durable acknowledgements depend on the WAL being synced at every commit.
         let level = try pool.writeWithoutTransaction { db -> Int in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Neither weakens durability: a 64 MiB page cache for the writer (the default 2 MiB made it read back
+            // its own hot index pages with a system call each), and a WAL checkpoint every 10,000 pages instead of
+            // 1,000 (hot pages are copied to the database file once per checkpoint, not once per 4 MiB of WAL).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
         }
         guard level == 2 else { throw StoreError(.storage, "PRAGMA synchronous reads \(level), not 2 (FULL)") }
