@@ -23,6 +23,12 @@ final class ApplicationDecoder {
     let identifierField: Int
     /// Unescaped text of the current key or string (only used when the JSON text has escapes).
     let scratch = ByteBuffer()
+    /// `levels` flattened for key matching without reference counting (copying a `Level` and its key arrays
+    /// retained and released them for every key of every application): all keys' bytes in one block; per key its
+    /// start, length and target; per level its first key and key count.
+    let keyBlob: UnsafeMutableBufferPointer<UInt8>
+    let keyTable: UnsafeMutableBufferPointer<(start: Int32, length: Int32, target: Int32)>
+    let levelTable: UnsafeMutableBufferPointer<(first: Int32, count: Int32)>
 
     init(policy: CompiledPolicy) {
         var levels = [Level()]
@@ -46,10 +52,33 @@ final class ApplicationDecoder {
             }
         }
         self.levels = levels
+        let blob = levels.flatMap { $0.keys.flatMap { $0 } }
+        keyBlob = .allocate(capacity: max(1, blob.count))
+        _ = keyBlob.initialize(from: blob)
+        var table: [(start: Int32, length: Int32, target: Int32)] = []
+        var ranges: [(first: Int32, count: Int32)] = []
+        var offset: Int32 = 0
+        for level in levels {
+            ranges.append((Int32(table.count), Int32(level.keys.count)))
+            for (key, target) in zip(level.keys, level.targets) {
+                table.append((offset, Int32(key.count), target))
+                offset += Int32(key.count)
+            }
+        }
+        keyTable = .allocate(capacity: max(1, table.count))
+        _ = keyTable.initialize(from: table)
+        levelTable = .allocate(capacity: ranges.count)
+        _ = levelTable.initialize(from: ranges)
         kinds = policy.fieldKinds
         texts = policy.fieldTexts
         patterns = policy.fieldPatterns
         identifierField = policy.identifierField
+    }
+
+    deinit {
+        keyBlob.deallocate()
+        keyTable.deallocate()
+        levelTable.deallocate()
     }
 
     /// Returns false when the text is not valid JSON.
@@ -125,13 +154,17 @@ struct DecodeContext {
 
     /// The target of a key at this level: a field (>= 0), a nested level -(n+2), or -1 for unknown.
     private func match(_ key: JSONScanner.StringToken, _ s: inout JSONScanner, level: Int) -> Int32 {
-        let schema = decoder.levels[level]
         let bytes = bytes(key, &s)
-        for (index, candidate) in schema.keys.enumerated() where candidate.count == bytes.count {
-            if candidate.withUnsafeBufferPointer({ memoryEqual($0, bytes) }) {
-                let target = schema.targets[index]
-                return target >= 0 ? target : target - 1
+        let range = decoder.levelTable[level]
+        var index = Int(range.first)
+        let end = index + Int(range.count)
+        while index < end {
+            let entry = decoder.keyTable[index]
+            if Int(entry.length) == bytes.count,
+               memoryEqual(UnsafeBufferPointer(rebasing: decoder.keyBlob[Int(entry.start)..<Int(entry.start) + bytes.count]), bytes) {
+                return entry.target >= 0 ? entry.target : entry.target - 1
             }
+            index += 1
         }
         return -1
     }

@@ -39,6 +39,22 @@ struct JSONScanner {
         let start = index
         var escaped = false
         while index < count {
+            // Eight bytes at a time (SWAR) while none is a quote, a backslash, a control byte or non-ASCII: most
+            // string bytes in applications are plain ASCII, and this loop is the decoder's hottest (perf: 13%).
+            // Each term flags a byte's high bit; a term can only misfire above a byte it flags truly, so the
+            // lowest flagged byte is a real stop and the bytes below it are plain.
+            if index &+ 8 <= count {
+                let v = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let quote = v ^ (ones &* 0x22), backslash = v ^ (ones &* 0x5C)
+                let flags = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v) | v)
+                    & 0x8080_8080_8080_8080
+                if flags == 0 {
+                    index &+= 8
+                    continue
+                }
+                index &+= flags.trailingZeroBitCount >> 3
+            }
             let c = base[index]
             if c == UInt8(ascii: "\"") {
                 index += 1
