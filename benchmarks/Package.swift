@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // store-bench reads the database directly for its checks.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The application mix: deterministic, realistic applications for the reference policy (shared by the
@@ -41,6 +43,7 @@ let package = Package(
                 .product(name: "Store", package: "RiskGate"),
                 .product(name: "Workflow", package: "RiskGate"),
                 .product(name: "RuleFiles", package: "RiskGate"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Pipelined SUBMIT throughput and NEXT/APPROVE latency against a real `riskgate serve` process (issue 4).
