@@ -75,8 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let opened = try store.open()
         Console.out("riskgate: database '\(store.db)' (synchronous=\(try opened.synchronousLevel()), WAL)")
-        try await opened.activateRuleset(prepared.version, by: "system", at: Date())
-        let core = try ServerCore(store: opened, policy: prepared.policy, rulesetVersion: prepared.version,
+        let core = try await ServerCore(store: opened, policy: prepared.policy, rulesetVersion: prepared.version,
                                   configuration: configuration, logger: logger)
         let server = RiskGateServer(core: core)
         let admin = try await core.bootstrapAdministrator()

@@ -26,8 +26,10 @@ public final class ServerCore: Sendable {
     let live = NIOLockedValueBox<[ObjectIdentifier: Connection]>([:])
     private let flags = NIOLockedValueBox<(shuttingDown: Bool, connections: Int, closedSinceTrim: Int)>((false, 0, 0))
 
+    /// Records `rulesetVersion` as in force (decisions refer to it; once per version, audited) and gets ready to serve.
     public init(store: Store, policy: CompiledPolicy, rulesetVersion: String, configuration: ServerConfiguration,
-                logger: Logger = Logger(label: "riskgate.server"), clock: @escaping @Sendable () -> Date = { Date() }) throws {
+                logger: Logger = Logger(label: "riskgate.server"), clock: @escaping @Sendable () -> Date = { Date() }) async throws {
+        try await store.activateRuleset(rulesetVersion, by: "system", at: clock())
         self.store = store
         self.configuration = configuration
         self.clock = clock

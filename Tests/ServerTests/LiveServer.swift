@@ -33,10 +33,9 @@ final class LiveServer: Sendable {
         adjust(&configuration)
         let prepared = try ServerRules.load(directory: rules, regression: []).get()
         let store = try Store(path: folder + "/db.sqlite")
-        try await store.activateRuleset(prepared.version, by: "system", at: Date())
         var logger = Logger(label: "riskgate.test")
         logger.logLevel = .critical
-        let core = try ServerCore(store: store, policy: prepared.policy, rulesetVersion: prepared.version, configuration: configuration, logger: logger)
+        let core = try await ServerCore(store: store, policy: prepared.policy, rulesetVersion: prepared.version, configuration: configuration, logger: logger)
         let admin = try await core.bootstrapAdministrator()!
         let server = RiskGateServer(core: core)
         let running = Task { try await server.run() }

@@ -51,9 +51,8 @@ func makeCore(store: Store? = nil, clock: TestClock, configure: (inout ServerCon
     configuration.passwordParameters = .testOnly
     configure(&configuration)
     let store = try store ?? Store.inMemory()
-    try await store.activateRuleset(referenceRules.version, by: "system", at: clock.now)
-    return try ServerCore(store: store, policy: referenceRules.policy, rulesetVersion: referenceRules.version,
-                          configuration: configuration, clock: clock.function)
+    return try await ServerCore(store: store, policy: referenceRules.policy, rulesetVersion: referenceRules.version,
+                                configuration: configuration, clock: clock.function)
 }
 
 /// A user the test created, with what it needs to log in.
