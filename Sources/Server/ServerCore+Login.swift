@@ -70,6 +70,8 @@ extension ServerCore {
     private func succeed(_ credentials: UserCredentials, state: inout ConnectionState) async -> Reply {
         let now = clock()
         limiter.recordSuccess(account: credentials.name)
+        // Sessions that ran out without a LOGOUT are forgotten here, so the registry holds only live ones.
+        sessions.sweep(at: now, limits: (configuration.limits.sessionIdle, configuration.limits.sessionLifetime))
         let session = sessions.create(user: credentials.name, tier: credentials.tier, roles: credentials.roles, at: now)
         state.login = .session(session)
         state.refusedBeforeAuth = 0

@@ -79,7 +79,6 @@ public final class ServerCore: Sendable {
         #endif
     }
 
-    public var connectionCount: Int { flags.withLockedValue { $0.connections } }
 
     /// First start: when no enabled user is a risk admin, creates `admin` with a one-time password and TOTP secret
     /// and returns them so the operator can log in (printed once, never logged).

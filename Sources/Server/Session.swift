@@ -48,8 +48,6 @@ public final class Session: Sendable {
         state.withLockedValue { if $0.ended == nil { $0.ended = reason } }
     }
 
-    var lastActive: Date { state.withLockedValue { $0.lastActive } }
-
     func track(claim caseID: String, token: String?) {
         state.withLockedValue { $0.claims[caseID] = token }
     }
