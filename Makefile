@@ -34,7 +34,7 @@ test:
 	$(DEBUG) test --rules rules fixtures/fixtures.jsonl
 	$(DEBUG) test --rules rules
 	$(DEBUG) test --rules fixtures/policies/sme-lite
-	python3 Tests/scripts/d1_kill_intake.py 2000 5
+	python3 Tests/scripts/d1_kill_intake.py 10000 5   # intake is fast now: 2,000 finished before the first kill
 	python3 Tests/scripts/d2_sync_before_ack.py
 	python3 Tests/scripts/d4_kill_workflow.py 40
 	python3 Tests/scripts/d1_kill_server.py
