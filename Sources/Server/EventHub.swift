@@ -2,6 +2,7 @@ import Foundation
 import LineProtocol
 import NIOConcurrencyHelpers
 import RuleLanguage
+import Store
 
 /// Something that happened to a case, announced to the watchers of that case, of the queue of its tier, and to
 /// the inbox of whoever acts next (the new holder, or the approvers of the tier it now waits at).
@@ -20,7 +21,7 @@ struct CaseEvent: Sendable {
         var text = "{\"case_id\":\(JSONString.quote(caseID)),\"action\":\(JSONString.quote(action)),\"status\":\(JSONString.quote(status))"
         text += ",\"level\":\(level),\"levels\":\(levels),\"tier\":\(tier),\"by\":\(JSONString.quote(by))"
         if let holder { text += ",\"holder\":\(JSONString.quote(holder))" }
-        text += ",\"at\":\(JSONString.quote(UTCText.format(at)))}"
+        text += ",\"at\":\(JSONString.quote(UTCTime.format(at)))}"
         return text
     }
 
@@ -89,20 +90,5 @@ final class EventHub: Sendable {
         guard !targets.isEmpty else { return }
         let reply = Reply.event(kind: "case", json: event.json)
         for deliver in targets { deliver(reply) }
-    }
-}
-
-/// ISO 8601 UTC with milliseconds, as events and replies show times.
-enum UTCText {
-    static func format(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let millis = Int((date.timeIntervalSince1970 - Double(time)) * 1000)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 }

@@ -96,6 +96,6 @@ extension ServerCore {
         let roles = session.roles.map(\.rawValue).sorted().map { "\"\($0)\"" }.joined(separator: ",")
         let expires = session.createdAt.addingTimeInterval(configuration.limits.sessionLifetime)
         return "{\"user\":\"\(session.user)\",\"tier\":\(session.tier),\"roles\":[\(roles)],\"session\":\"\(session.token)\""
-            + ",\"idle_timeout\":\(Int(configuration.limits.sessionIdle)),\"expires_at\":\"\(UTCText.format(expires))\"}"
+            + ",\"idle_timeout\":\(Int(configuration.limits.sessionIdle)),\"expires_at\":\"\(UTCTime.format(expires))\"}"
     }
 }

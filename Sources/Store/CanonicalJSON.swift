@@ -30,8 +30,8 @@ enum CanonicalJSON {
 
 /// UTC timestamps with milliseconds, e.g. `2026-11-22T20:31:00.123Z` (exact, so safe to hash). Written by hand:
 /// it is on intake's hot path (two audit records per application) and `String(format:)` is slow.
-enum UTCTime {
-    static func format(_ date: Date) -> String {
+public enum UTCTime {
+    public static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
