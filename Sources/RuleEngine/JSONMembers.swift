@@ -38,4 +38,17 @@ public enum JSONMembers {
             }
         }
     }
+
+    /// Whether the text is exactly one valid JSON object (whitespace around it allowed), checked without building
+    /// anything: the server's SUBMIT uses it on every application, so it must cost one scan and no allocation.
+    public static func isObject(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return false }
+            var s = JSONScanner(base: base, count: buffer.count)
+            s.skipWhitespace()
+            guard s.peek == UInt8(ascii: "{"), s.skipValue(depth: 0) else { return false }
+            s.skipWhitespace()
+            return s.index == s.count
+        }
+    }
 }

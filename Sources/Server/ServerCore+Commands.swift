@@ -137,7 +137,7 @@ extension ServerCore {
 
     private func submit(_ json: [UInt8], by user: String) async throws -> Reply {
         // Text that is not one JSON object has no application number to file it under: refused, not stored.
-        guard JSONMembers.spans(in: json) != nil else {
+        guard JSONMembers.isObject(json) else {
             throw ProtocolError(.malformedJSON, "the application is not one valid JSON object (RFC 8259); nothing was stored")
         }
         let result = try await rules.current.intake.submit(json, by: user)

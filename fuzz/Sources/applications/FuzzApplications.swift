@@ -9,7 +9,7 @@
 //   - no state leaks between applications: a long-lived evaluator (that saw every earlier input) and a
 //     fresh one write the same decision and explanation; decode(json:) + evaluate(decoded) and, for valid
 //     UTF-8, evaluate(json: String) agree;
-//   - JSONMembers.spans returns nil exactly when the input is not a JSON object, else one in-bounds,
+//   - JSONMembers.isObject agrees with spans; JSONMembers.spans returns nil exactly when the input is not a JSON object, else one in-bounds,
 //     ordered span per member whose key and text match the independent parse.
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +51,10 @@ enum ApplicationsTarget {
     static func checkSpans(_ input: UnsafeBufferPointer<UInt8>) {
         let bytes = Array(input)
         let spans = JSONMembers.spans(in: bytes)
+        // isObject (the server's SUBMIT check) must agree with spans, which the independent parser checks below.
+        if JSONMembers.isObject(bytes) != (spans != nil) {
+            Harness.fail("JSONMembers.isObject says \(JSONMembers.isObject(bytes)) where spans says \(spans != nil)", input: input)
+        }
         // spans() reads member values at depth 1 (the object itself is depth 0 there) and allows no BOM.
         let parsed = StrictJSON.parse(input, maximumDepth: depthLimit, firstDepth: 0)
         guard case .object(let members)? = parsed else {
