@@ -96,12 +96,16 @@ extension ServerCore {
                 }
                 for task in submits { _ = await task.value }
                 submits.removeAll()
+                let before = state.session
                 let reply = await handle(request, state: &state)
-                cap.bytes = state.session == nil ? configuration.limits.maximumLineBeforeAuth : configuration.limits.maximumLine
-                if let session = state.session {
-                    sessions.attach(state.id, to: session) { [connection] reason in connection.terminate(reason) }
-                } else {
-                    sessions.detach(state.id)
+                // Login, RESUME and LOGOUT change the session; only then do the cap and the registry change.
+                if state.session !== before {
+                    cap.bytes = state.session == nil ? configuration.limits.maximumLineBeforeAuth : configuration.limits.maximumLine
+                    if let session = state.session {
+                        sessions.attach(state.id, to: session) { [connection] reason in connection.terminate(reason) }
+                    } else {
+                        sessions.detach(state.id)
+                    }
                 }
                 connection.noteActivity(clock(), session: state.session)
                 guard connection.enqueue(.line(reply.line)) else { return }
