@@ -86,30 +86,27 @@ final class ApplicationDecoder {
         let fieldCount = evaluator.policy.fieldCount
         evaluator.identifierPresent = false
         evaluator.identifier.removeAll(keepingCapacity: true)
-        return evaluator.fieldStates.withUnsafeMutableBufferPointer { states in
-            evaluator.registers.withUnsafeMutableBufferPointer { registers in
-                for k in 0..<fieldCount {
-                    states[k] = .absent
-                    registers[k] = .nan
-                    registers[fieldCount + k] = .nan
-                }
-                guard let base = json.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-                var scanner = JSONScanner(base: base, count: json.count)
-                if scanner.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { scanner.index = 3 }
-                scanner.skipWhitespace()
-                var context = DecodeContext(decoder: self, evaluator: evaluator, states: states.baseAddress!,
-                                            registers: registers.baseAddress!, fieldCount: fieldCount)
-                let ok: Bool
-                if scanner.peek == UInt8(ascii: "{") {
-                    ok = context.object(&scanner, level: 0, depth: 1)
-                } else {
-                    ok = scanner.skipValue(depth: 1)
-                }
-                guard ok else { return false }
-                scanner.skipWhitespace()
-                return scanner.index == scanner.count
-            }
+        let states = evaluator.fieldStates.base, registers = evaluator.registers.base
+        for k in 0..<fieldCount {
+            states[k] = .absent
+            registers[k] = .nan
+            registers[fieldCount + k] = .nan
         }
+        guard let base = json.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        var scanner = JSONScanner(base: base, count: json.count)
+        if scanner.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF { scanner.index = 3 }
+        scanner.skipWhitespace()
+        var context = DecodeContext(decoder: self, evaluator: evaluator, states: states,
+                                    registers: registers, fieldCount: fieldCount)
+        let ok: Bool
+        if scanner.peek == UInt8(ascii: "{") {
+            ok = context.object(&scanner, level: 0, depth: 1)
+        } else {
+            ok = scanner.skipValue(depth: 1)
+        }
+        guard ok else { return false }
+        scanner.skipWhitespace()
+        return scanner.index == scanner.count
     }
 }
 

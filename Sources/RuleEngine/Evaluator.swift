@@ -1,19 +1,21 @@
 /// Per-thread working memory for evaluating applications against one `CompiledPolicy`: the register file,
 /// each field's decoded state, and the parts of the decision. Made once and reused, so that evaluating
-/// allocates nothing. Not thread-safe: give each thread its own. Its stored properties skip Swift's dynamic
-/// exclusivity checks (`@exclusivity(unchecked)`): an evaluator is used by one thread and never re-entered,
-/// and the checks were 42% of the instructions of an evaluation (benchmarks/README.md).
+/// allocates nothing. Not thread-safe: give each thread its own. The working memory and the policy's tables
+/// (`program`) are `Slots` allocated in `init`, and the stored properties skip Swift's dynamic exclusivity
+/// checks (`@exclusivity(unchecked)`): an evaluator is used by one thread and never re-entered, and the
+/// checks were 42% of the instructions of an evaluation (benchmarks/README.md).
 public final class Evaluator {
     public let policy: CompiledPolicy
-    @exclusivity(unchecked) var registers: [Double]
-    @exclusivity(unchecked) var fieldStates: [FieldState]
-    @exclusivity(unchecked) var failed: [Bool]
+    let program: Program
+    let registers: Slots<Double>
+    let fieldStates: Slots<FieldState>
+    let failed: Slots<Bool>
     /// Error references: `>= 0` a check index; `< 0` a schema error `-(kind * fieldCount + field) - 1`.
-    @exclusivity(unchecked) var errors: [Int32]
-    @exclusivity(unchecked) var knockouts: [Int32]
+    @exclusivity(unchecked) var errors: SlotList<Int32>
+    @exclusivity(unchecked) var knockouts: SlotList<Int32>
     /// Per characteristic, the index of the bin that matched (-1 for none).
-    @exclusivity(unchecked) var matchedBins: [Int32]
-    @exclusivity(unchecked) var reasons: [Int32]
+    let matchedBins: Slots<Int32>
+    @exclusivity(unchecked) var reasons: SlotList<Int32>
     @exclusivity(unchecked) var identifier: [UInt8]
     @exclusivity(unchecked) var identifierPresent = false
     @exclusivity(unchecked) public internal(set) var outcome: Outcome = .invalid
@@ -25,19 +27,28 @@ public final class Evaluator {
 
     public init(policy: CompiledPolicy) {
         self.policy = policy
-        registers = policy.template
-        fieldStates = Array(repeating: .absent, count: policy.fieldCount)
-        failed = Array(repeating: false, count: policy.fieldCount)
-        errors = []
-        errors.reserveCapacity(policy.fieldCount + policy.checkRanges.count + 1)
-        knockouts = []
-        knockouts.reserveCapacity(policy.knockoutRanges.count)
-        matchedBins = Array(repeating: -1, count: policy.characteristicValues.count)
-        reasons = []
-        reasons.reserveCapacity(policy.characteristicValues.count)
+        program = Program(policy)
+        registers = .allocate(copying: policy.template)
+        fieldStates = .allocate(repeating: .absent, count: policy.fieldCount)
+        failed = .allocate(repeating: false, count: policy.fieldCount)
+        errors = SlotList(capacity: policy.fieldCount + policy.checkRanges.count + 1)
+        knockouts = SlotList(capacity: policy.knockoutRanges.count)
+        matchedBins = .allocate(repeating: -1, count: policy.characteristicValues.count)
+        reasons = SlotList(capacity: policy.characteristicValues.count)
         identifier = []
         identifier.reserveCapacity(256)
         decoder = ApplicationDecoder(policy: policy)
+    }
+
+    deinit {
+        program.deallocate()
+        registers.deallocate()
+        fieldStates.deallocate()
+        failed.deallocate()
+        errors.deallocate()
+        knockouts.deallocate()
+        matchedBins.deallocate()
+        reasons.deallocate()
     }
 
     /// Decodes one JSON application (a line of JSONL, without its newline) and evaluates it.
@@ -45,9 +56,9 @@ public final class Evaluator {
     public func evaluate(json: UnsafeRawBufferPointer) -> Outcome {
         malformed = !decoder.decode(json, into: self)
         if malformed {
-            errors.removeAll(keepingCapacity: true)
-            knockouts.removeAll(keepingCapacity: true)
-            reasons.removeAll(keepingCapacity: true)
+            errors.removeAll()
+            knockouts.removeAll()
+            reasons.removeAll()
             identifierPresent = false
             score = .nan
             grade = -1
@@ -101,14 +112,11 @@ public struct DecodedApplication: Sendable {
 
     func restore(into evaluator: Evaluator) {
         values.withUnsafeBufferPointer { source in
-            evaluator.registers.withUnsafeMutableBufferPointer { target in
-                target.baseAddress!.update(from: source.baseAddress!, count: source.count)
-            }
+            evaluator.registers.base.update(from: source.baseAddress!, count: source.count)
         }
         states.withUnsafeBufferPointer { source in
-            evaluator.fieldStates.withUnsafeMutableBufferPointer { target in
-                for k in 0..<source.count { target[k] = FieldState(rawValue: source[k])! }
-            }
+            let target = evaluator.fieldStates.base
+            for k in 0..<source.count { target[k] = FieldState(rawValue: source[k])! }
         }
         evaluator.identifierPresent = identifierPresent
         if identifierPresent {
