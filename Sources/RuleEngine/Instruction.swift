@@ -3,6 +3,11 @@
 /// Comparisons and logic follow three-valued (Kleene) logic: a comparison with a missing operand is
 /// missing, `missing and false` is false, `missing or true` is true, and a rule whose condition ends up
 /// missing does not fire.
+///
+/// `and` and `or` short-circuit: the last instruction of the left operand writes the combined result's
+/// register and, when its result equals `jumpWhen` (0 before `and`, 1 before `or`), jumps past the right
+/// operand to `jump`, since that result already decides. Every other instruction has `jumpWhen` NaN, which
+/// equals nothing.
 @frozen
 public struct Instruction: Sendable, Hashable {
     public enum Opcode: UInt8, Sendable {
@@ -30,6 +35,9 @@ public struct Instruction: Sendable, Hashable {
     public var a: Int32
     public var b: Int32
     public var c: Int32
+    /// Where to continue when the result equals `jumpWhen` (see above).
+    public var jump: Int32 = 0
+    public var jumpWhen: Double = .nan
 
     public init(_ op: Opcode, dst: Int32, a: Int32 = 0, b: Int32 = 0, c: Int32 = 0) {
         self.op = op

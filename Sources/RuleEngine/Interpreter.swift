@@ -70,6 +70,7 @@ func interpret(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: Unsaf
         case .hasBit: result = a.isNaN ? .nan : ((UInt64(a) >> UInt64(i.b)) & 1 == 1 ? 1 : 0)
         }
         r[Int(i.dst)] = result
+        if _slowPath(result == i.jumpWhen) { pc = Int(i.jump) }
     }
 }
 

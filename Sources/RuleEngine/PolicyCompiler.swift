@@ -71,6 +71,13 @@ struct Emitter {
     mutating func unit(_ expression: TypedExpression, inlineValues: Bool = false) -> CodeRange {
         let start = Int32(code.count)
         var inlined: [Int: Int32]? = inlineValues ? [:] : nil
+        if inlineValues {
+            // Every value the unit reads first, unconditionally: a value first computed inside a
+            // short-circuited operand would be stale wherever the unit reads it again.
+            for index in Self.valuesRead(by: expression) {
+                _ = emit(TypedExpression(.value(index), type: expression.type, mayBeMissing: true, at: expression.location), inlined: &inlined)
+            }
+        }
         let result = emit(expression, inlined: &inlined)
         return CodeRange(start: start, end: Int32(code.count), result: result)
     }
@@ -92,6 +99,20 @@ struct Emitter {
             return instruction(.lookup, k, tableOffsets[table])
         case .unary(.negate, let operand): return instruction(.negate, emit(operand, inlined: &inlined))
         case .unary(.not, let operand): return instruction(.not, emit(operand, inlined: &inlined))
+        case .binary(let op, let lhs, let rhs) where op == .and || op == .or:
+            let before = code.count
+            let a = emit(lhs, inlined: &inlined)
+            // Short-circuit when the left operand ends in an instruction of its own whose register nothing
+            // else reads: that instruction writes the result and may jump past the right operand.
+            guard code.count > before, code[code.count - 1].dst == a, inlined?.values.contains(a) != true else {
+                return instruction(Self.opcode(op), a, emit(rhs, inlined: &inlined))
+            }
+            let decider = code.count - 1
+            let b = emit(rhs, inlined: &inlined)
+            code.append(Instruction(Self.opcode(op), dst: a, a: a, b: b))
+            code[decider].jumpWhen = op == .and ? 0 : 1
+            code[decider].jump = Int32(code.count)
+            return a
         case .binary(let op, let lhs, let rhs):
             let a = emit(lhs, inlined: &inlined), b = emit(rhs, inlined: &inlined)
             return instruction(Self.opcode(op), a, b)
@@ -131,6 +152,25 @@ struct Emitter {
             case .contains: preconditionFailure("contains is resolved by the checker")
             }
         }
+    }
+
+    /// The values an expression reads directly, in first-read order.
+    static func valuesRead(by expression: TypedExpression) -> [Int] {
+        var found: [Int] = []
+        func walk(_ e: TypedExpression) {
+            switch e.kind {
+            case .constant, .field, .score, .grade, .contains: break
+            case .value(let index): if !found.contains(index) { found.append(index) }
+            case .table(_, let key): walk(key)
+            case .unary(_, let operand): walk(operand)
+            case .binary(_, let lhs, let rhs): walk(lhs); walk(rhs)
+            case .conditional(let c, let a, let b): walk(c); walk(a); walk(b)
+            case .enumMembership(let operand, _, _), .numberMembership(let operand, _, _): walk(operand)
+            case .call(_, let arguments): arguments.forEach(walk)
+            }
+        }
+        walk(expression)
+        return found
     }
 
     static func opcode(_ op: Expression.BinaryOperator) -> Instruction.Opcode {
