@@ -61,31 +61,49 @@ enum FieldKind: UInt8, Sendable {
     case string, number, integer, boolean, enumeration, list
 }
 
+/// A scorecard bin as one uniform test, so that matching does not branch on the kind of bin: a condition
+/// bin runs `condition` and matches when it is true; any other bin matches a missing value when
+/// `matchesMissing`, and a number when `lowest <= value <= highest` (a range's open ends are moved to the
+/// next representable number inward; `equals` is a one-point range; `missing` an empty one).
 struct Bin: Sendable {
-    enum Kind: UInt8, Sendable {
-        case missing, range, equals, condition, otherwise
-    }
-
-    var kind: Kind
-    var lower: Double
-    var upper: Double
-    var lowerInclusive: Bool
-    var upperInclusive: Bool
+    var isCondition: Bool
+    var matchesMissing: Bool
+    var lowest: Double
+    var highest: Double
     var condition: CodeRange
     var points: Double
     /// Index into `explanations.reasonCodes`, or -1.
     var reason: Int32
 
+    init(_ test: CheckedBin.Test, condition: CodeRange, points: Double, reason: Int32) {
+        isCondition = false
+        matchesMissing = false
+        lowest = .nan
+        highest = .nan
+        self.condition = condition
+        self.points = points
+        self.reason = reason
+        switch test {
+        case .missing: matchesMissing = true
+        case .otherwise:
+            matchesMissing = true
+            lowest = -.infinity
+            highest = .infinity
+        case .equals(let value):
+            lowest = value
+            highest = value
+        case .range(let interval):
+            // NaN bounds (an empty open end at an infinity) match nothing.
+            lowest = interval.lowerInclusive ? interval.lower : interval.lower == .infinity ? .nan : interval.lower.nextUp
+            highest = interval.upperInclusive ? interval.upper : interval.upper == -.infinity ? .nan : interval.upper.nextDown
+        case .condition: isCondition = true
+        }
+    }
+
     @inline(__always)
     func matches(_ value: Double, registers: UnsafeMutablePointer<Double>) -> Bool {
-        switch kind {
-        case .missing: return value.isNaN
-        case .range:
-            return (lowerInclusive ? value >= lower : value > lower) && (upperInclusive ? value <= upper : value < upper)
-        case .equals: return value == lower
-        case .condition: return registers[Int(condition.result)] == 1
-        case .otherwise: return true
-        }
+        if isCondition { return registers[Int(condition.result)] == 1 }
+        return value.isNaN ? matchesMissing : value >= lowest && value <= highest
     }
 }
 

@@ -106,7 +106,7 @@ extension Evaluator {
             var index = Int(starts[characteristic])
             let end = Int(starts[characteristic + 1])
             while index < end {
-                if bins[index].kind == .condition { interpret(bins[index].condition, code: code, pool: pool, registers: r) }
+                if bins[index].isCondition { interpret(bins[index].condition, code: code, pool: pool, registers: r) }
                 if bins[index].matches(value, registers: r) {
                     matched = Int32(index)
                     total += bins[index].points

@@ -91,21 +91,22 @@ public final class Evaluator {
 }
 
 /// What the decoder found for a field.
-enum FieldState: UInt8 {
+enum FieldState: UInt8, Sendable {
     case absent, present, typeError, formatError, enumError
 }
 
-/// An application already decoded into slot values, for evaluating many times without parsing.
-public struct DecodedApplication: Sendable {
+/// An application already decoded into slot values, for evaluating many times without parsing. A class, so
+/// that handing one to `evaluate` retains one object rather than each of its arrays.
+public final class DecodedApplication: Sendable {
     let values: [Double]
-    let states: [UInt8]
+    let states: [FieldState]
     let identifier: [UInt8]
     let identifierPresent: Bool
 
     init(capturing evaluator: Evaluator) {
         let count = evaluator.policy.fieldCount
         values = Array(evaluator.registers[0..<(2 * count)])
-        states = evaluator.fieldStates.map(\.rawValue)
+        states = Array(evaluator.fieldStates)
         identifier = evaluator.identifier
         identifierPresent = evaluator.identifierPresent
     }
@@ -115,8 +116,7 @@ public struct DecodedApplication: Sendable {
             evaluator.registers.base.update(from: source.baseAddress!, count: source.count)
         }
         states.withUnsafeBufferPointer { source in
-            let target = evaluator.fieldStates.base
-            for k in 0..<source.count { target[k] = FieldState(rawValue: source[k])! }
+            evaluator.fieldStates.base.update(from: source.baseAddress!, count: source.count)
         }
         evaluator.identifierPresent = identifierPresent
         if identifierPresent {

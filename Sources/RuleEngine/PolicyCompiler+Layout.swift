@@ -39,24 +39,9 @@ extension Emitter {
                         reasonCodes.append(code)
                     }
                 }
-                var compiled = Bin(kind: .otherwise, lower: 0, upper: 0, lowerInclusive: false, upperInclusive: false,
-                                   condition: CodeRange(start: 0, end: 0, result: 0), points: bin.points, reason: reason)
-                switch bin.test {
-                case .missing: compiled.kind = .missing
-                case .otherwise: compiled.kind = .otherwise
-                case .equals(let value):
-                    compiled.kind = .equals
-                    compiled.lower = value
-                case .range(let interval):
-                    compiled.kind = .range
-                    compiled.lower = interval.lower
-                    compiled.upper = interval.upper
-                    compiled.lowerInclusive = interval.lowerInclusive
-                    compiled.upperInclusive = interval.upperInclusive
-                case .condition(let condition, _):
-                    compiled.kind = .condition
-                    compiled.condition = unit(condition)
-                }
+                var condition = CodeRange(start: 0, end: 0, result: 0)
+                if case .condition(let expression, _) = bin.test { condition = unit(expression) }
+                let compiled = Bin(bin.test, condition: condition, points: bin.points, reason: reason)
                 bins.append(compiled)
             }
             binStarts.append(Int32(bins.count))
