@@ -8,6 +8,8 @@ struct AuditChain {
     private(set) var hash: String
     /// The last time formatted, reused while it does not change (a whole intake batch shares one time).
     private var formatted: (Date, String)?
+    /// The bytes of the record being hashed, reused from record to record.
+    private var scratch: [UInt8] = []
 
     init(_ db: Database) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
@@ -40,15 +42,17 @@ struct AuditChain {
     /// previous head as its `prev_hash`) in the same transaction. Used by intake to insert several records at once.
     mutating func advance(at: String, actor: String, action: String, subject: String, detail: String) -> (seq: Int64, hash: String) {
         let next = seq + 1
-        let digest = AuditChain.digest(previous: hash, seq: next, at: at, actor: actor, action: action, subject: subject, detail: detail)
+        let digest = AuditChain.digest(previous: hash, seq: next, at: at, actor: actor, action: action, subject: subject, detail: detail,
+                                       into: &scratch)
         seq = next
         hash = digest
         return (next, digest)
     }
 
     /// `AuditTrail.digest` (the same bytes: each field followed by a newline), into one reused buffer.
-    static func digest(previous: String, seq: Int64, at: String, actor: String, action: String, subject: String, detail: String) -> String {
-        var bytes: [UInt8] = []
+    static func digest(previous: String, seq: Int64, at: String, actor: String, action: String, subject: String, detail: String,
+                       into bytes: inout [UInt8]) -> String {
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(previous.utf8.count + at.utf8.count + actor.utf8.count + action.utf8.count
                               + subject.utf8.count + detail.utf8.count + 28)
         func put(_ text: String) {

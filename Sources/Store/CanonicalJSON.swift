@@ -8,23 +8,51 @@ enum CanonicalJSON {
     }
 
     /// The same text for fields already in key order (intake's records, whose keys are fixed): no dictionary,
-    /// no sort, one growing string.
+    /// no sort, the bytes written into one buffer and turned into one string.
     static func object(sorted fields: [(String, String)]) -> String {
         assert(zip(fields, fields.dropFirst()).allSatisfy { $0.0 < $1.0 }, "keys must be sorted and distinct")
-        var out = "{"
+        var out: [UInt8] = []
         out.reserveCapacity(fields.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 6 })
+        out.append(0x7B) // {
         for (index, (key, value)) in fields.enumerated() {
-            if index > 0 { out += "," }
-            out += string(key)
-            out += ":"
-            out += string(value)
+            if index > 0 { out.append(0x2C) } // ,
+            quote(key, into: &out)
+            out.append(0x3A) // :
+            quote(value, into: &out)
         }
-        out += "}"
-        return out
+        out.append(0x7D) // }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func string(_ text: String) -> String {
         JSONString.quote(text)
+    }
+
+    /// Appends the bytes of `JSONString.quote(text)`: the same escapes (`\"`, `\\`, `\n`, `\r`, `\t`, other
+    /// control bytes as `\u00xx`), every other byte as it is (a Swift string is valid UTF-8, so copying its
+    /// bytes is copying its scalars), with no per-scalar string building.
+    static func quote(_ text: String, into out: inout [UInt8]) {
+        var text = text
+        out.append(0x22)
+        text.withUTF8 { bytes in
+            var plain = 0 // start of the bytes not yet copied
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index]))
+                plain = index + 1
+                switch byte {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...]))
+        }
+        out.append(0x22)
     }
 }
 

@@ -3,11 +3,13 @@ import GRDB
 import RuleEngine
 import Workflow
 
-/// Intake's fast path inside the batch transaction: the first version of an application whose number is not yet
-/// stored (nearly every submission). Everything that does not depend on the database (audit details, reasons,
-/// notes, hashes of bodies) was rendered before the transaction. Here the application row is inserted at once
-/// (that insert is what tells a new number from a known one); its decision, case, history and audit rows are
-/// bound through the SQLite C API into multi-row statements shared by up to 32 applications.
+/// Intake's fast path inside the batch transaction: first versions of application numbers not yet stored (nearly
+/// every submission). Everything that does not depend on the database (audit details, reasons, notes, hashes of
+/// bodies) was rendered before the transaction. Application rows go in by multi-row statements: a plain `INSERT`
+/// of up to 32 of them at once succeeds only if every number is new (a stored or repeated number fails it with a
+/// constraint error, and SQLite undoes that statement alone); such a group then goes through one by one, an
+/// `INSERT OR IGNORE` telling new numbers from known ones. Their decision, case, history and audit rows wait in
+/// `IntakeTable`s and go in by multi-row statements shared by up to 32 applications.
 ///
 /// It writes exactly the rows the general path (`Store.intake`) writes for such a submission; anything else —
 /// the number already stored (duplicate, conflict, next version), no usable number — goes to the general path.
@@ -16,7 +18,14 @@ struct IntakeRows {
     private let now: Date
     private let seconds: Double
     private let at: String
-    private var application: IntakeStatement
+    private let db: Database
+    // Each SQL text here differs from every statement the general path runs through GRDB's own binding (note the
+    // table names written without a space before the column list), so the two never share a cached statement.
+    private var applications = IntakeTable("INSERT INTO applications(id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
+                                           row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
+    /// One row at a time: a number already stored inserts nothing (changes() == 0) and the general path takes over.
+    private var application = IntakeTable("INSERT OR IGNORE INTO applications(id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
+                                          row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
     // The other rows wait in these tables and go in by multi-row statements (flushed in this order, parents first).
     private var decisions = IntakeTable("INSERT INTO decisions(application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at) VALUES ",
                                         row: "(?, 1, ?, ?, ?, ?, ?, 'rules', ?)", width: 7)
@@ -32,41 +41,75 @@ struct IntakeRows {
                                     row: "(?, ?, ?, ?, ?, ?, ?, ?)", width: 8)
     /// Applications whose other rows are still buffered.
     private var buffered = 0
-    private let db: Database
 
-    // Each SQL text here differs from every statement the general path runs through GRDB's own binding (note the
-    // table names written without a space before the column list), so the two never share a cached statement.
-    init(_ db: Database, ruleset: String, at now: Date, chain: inout AuditChain) throws {
+    init(_ db: Database, ruleset: String, at now: Date, chain: inout AuditChain) {
         self.db = db
         self.ruleset = ruleset
         self.now = now
         seconds = now.timeIntervalSince1970
         at = chain.time(now)
-        // OR IGNORE: a number already stored inserts nothing (changes() == 0) and the general path takes over.
-        application = try IntakeStatement(db, sql: """
-            INSERT OR IGNORE INTO applications (id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES (?, 1, ?, ?, 0, ?, ?)
-            """)
+    }
+
+    /// How many submissions `insertFirstVersions` takes at most.
+    static let groupSize = IntakeTable.maximumRows
+
+    /// Whether the fast path may take `submission` (it still needs its number to be new).
+    func accepts(_ submission: Submission) -> Bool {
+        submission.applicationID != nil && submission.ruleset == ruleset
+    }
+
+    /// Stores `group` (at most `groupSize` submissions the fast path accepts) as first versions, in order, and
+    /// returns their results; nil (nothing written) when some number in the group is already stored or appears
+    /// twice in it — the caller then takes them one by one (`insertFirstVersion`).
+    mutating func insertFirstVersions(_ group: ArraySlice<Submission>, chain: inout AuditChain) throws -> [SubmissionResult]? {
+        precondition(group.count <= IntakeRows.groupSize)
+        for submission in group { addApplication(submission, to: &applications) }
+        do {
+            try applications.flushAsOneStatement(db)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // SQLite undid this statement alone (ON CONFLICT ABORT); the transaction goes on. GRDB evicted the failed
+            // statement from its cache, so fetch it again next time.
+            applications.forgetStatements()
+            return nil
+        }
+        var results: [SubmissionResult] = []
+        results.reserveCapacity(group.count)
+        for submission in group { results.append(try addRows(submission, chain: &chain)) }
+        return results
     }
 
     /// Stores `submission` as the first version of its number and returns its result; nil (nothing written) when
     /// the fast path does not apply. Its rows other than the application's may still be buffered: `flush()` before
     /// anything reads them (the general path) and before the transaction ends.
     mutating func insertFirstVersion(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult? {
-        guard let id = submission.applicationID, submission.ruleset == ruleset else { return nil }
-        application.begin()
-        application.bind(id)
-        application.bind(seconds)
-        application.bind(submission.actor)
-        application.bind(blob: submission.body)
-        application.bind(submission.inputHash)
-        try application.execute()
+        guard accepts(submission) else { return nil }
+        addApplication(submission, to: &application)
+        try application.flush(db)
         guard db.changesCount == 1 else { return nil }
+        return try addRows(submission, chain: &chain)
+    }
 
+    private func addApplication(_ submission: Submission, to table: inout IntakeTable) {
+        table.text(submission.applicationID!)
+        table.real(seconds)
+        table.text(submission.actor)
+        table.blob(submission.body)
+        table.text(submission.inputHash)
+    }
+
+    /// Buffers the rows of a first version whose application row is stored.
+    private mutating func addRows(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult {
+        let id = submission.applicationID!
         let outcome = submission.outcome.description
-        decisions.add(.text(id), .text(ruleset), .text(submission.inputHash), .text(outcome), .text(submission.reasonsJSON),
-                      .text(submission.decisionJSON), .real(seconds))
-        history.add(.text(id), .real(seconds), .text(submission.actor), .text("submit"), .null, .null, .text("version 1"))
-        history.add(.text(id), .real(seconds), .text("rules"), .text("decide"), .text(outcome), .null, .text(ruleset))
+        decisions.text(id)
+        decisions.text(ruleset)
+        decisions.text(submission.inputHash)
+        decisions.text(outcome)
+        decisions.text(submission.reasonsJSON)
+        decisions.text(submission.decisionJSON)
+        decisions.real(seconds)
+        addHistory(id, actor: submission.actor, action: "submit", to: nil, level: nil, note: "version 1")
+        addHistory(id, actor: "rules", action: "decide", to: outcome, level: nil, note: ruleset)
         addRecord(actor: submission.actor, action: "application.submit", subject: id, detail: submission.submitDetail, chain: &chain)
         addRecord(actor: "rules", action: "application.decide", subject: id, detail: submission.decideDetail, chain: &chain)
 
@@ -74,18 +117,27 @@ struct IntakeRows {
         if opensCase {
             let opened = ApprovalCase(id: id, submittedBy: submission.actor,
                                       levels: submission.levels.map { ApprovalCase.Level(tier: $0.tier, slaSeconds: $0.slaHours * 3600) }, at: now)
-            cases.add(.text(opened.id), .text(opened.submittedBy), .real(opened.createdAt.timeIntervalSince1970),
-                      .real(opened.updatedAt.timeIntervalSince1970), .text(opened.status.rawValue), .integer(Int64(opened.current)),
-                      .integer(Int64(opened.levels.count)), .integer(Int64(opened.currentLevel.tier)), IntakeValue(opened.dueAt?.timeIntervalSince1970))
+            cases.text(opened.id)
+            cases.text(opened.submittedBy)
+            cases.real(opened.createdAt.timeIntervalSince1970)
+            cases.real(opened.updatedAt.timeIntervalSince1970)
+            cases.text(opened.status.rawValue)
+            cases.integer(opened.current)
+            cases.integer(opened.levels.count)
+            cases.integer(opened.currentLevel.tier)
+            cases.real(opened.dueAt?.timeIntervalSince1970)
             for (index, value) in opened.levels.enumerated() {
-                levels.add(.text(id), .integer(Int64(index)), .integer(Int64(value.tier)), .integer(Int64(value.slaSeconds)),
-                           IntakeValue(value.dueAt?.timeIntervalSince1970))
+                levels.text(id)
+                levels.integer(index)
+                levels.integer(value.tier)
+                levels.integer(value.slaSeconds)
+                levels.real(value.dueAt?.timeIntervalSince1970)
             }
-            history.add(.text(id), .real(seconds), .text("rules"), .text("open"), .text("queued"), .integer(0), .text(submission.openNote))
+            addHistory(id, actor: "rules", action: "open", to: "queued", level: 0, note: submission.openNote)
             addRecord(actor: "rules", action: "case.open", subject: id, detail: submission.openDetail, chain: &chain)
         }
         buffered += 1
-        if buffered >= 32 { try flush() }
+        if buffered >= IntakeTable.maximumRows { try flush() }
         return SubmissionResult(applicationID: id, version: 1, assigned: false, disposition: .created, outcome: outcome,
                                 caseStatus: opensCase ? ApprovalCase.Status.queued.rawValue : nil, decision: submission.decisionJSON)
     }
@@ -101,10 +153,27 @@ struct IntakeRows {
         buffered = 0
     }
 
+    private mutating func addHistory(_ id: String, actor: String, action: String, to state: String?, level: Int?, note: String) {
+        history.text(id)
+        history.real(seconds)
+        history.text(actor)
+        history.text(action)
+        if let state { history.text(state) } else { history.null() }
+        if let level { history.integer(level) } else { history.null() }
+        history.text(note)
+    }
+
     /// One audit record, chained now (the chain's order is the order of the calls).
     private mutating func addRecord(actor: String, action: String, subject: String, detail: String, chain: inout AuditChain) {
         let previous = chain.hash
         let (seq, hash) = chain.advance(at: at, actor: actor, action: action, subject: subject, detail: detail)
-        audit.add(.integer(seq), .text(at), .text(actor), .text(action), .text(subject), .text(detail), .text(previous), .text(hash))
+        audit.integer(seq)
+        audit.text(at)
+        audit.text(actor)
+        audit.text(action)
+        audit.text(subject)
+        audit.text(detail)
+        audit.text(previous)
+        audit.text(hash)
     }
 }

@@ -2,161 +2,187 @@ import Crypto
 import GRDB
 import GRDBSQLite
 
-/// Intake's statements bound through the SQLite C API: `StatementArguments` boxes every value in an
-/// existential and builds arrays for each row, which was the largest cost of the write transaction. The values
-/// are bound with `sqlite3_bind_*` (copied, so no pointer outlives its call) and the statement is still run by
-/// GRDB's `execute()`, so its transaction bookkeeping and error reporting are unchanged.
-struct IntakeStatement {
-    let statement: Statement
-    private var column: Int32 = 0
+/// One value of a buffered row: a number, a NULL, or the place of a text or blob in its table's byte arena.
+/// Plain data (no references), so buffering and binding a row costs no reference counting.
+struct IntakeCell {
+    enum Kind: UInt8 { case text, blob, integer, real, null }
 
-    /// A cached statement of this connection, marked as bound so that `execute()` runs the bindings set here.
-    init(_ db: Database, sql: String) throws {
-        statement = try db.cachedStatement(sql: sql)
-        // Resets, clears the bindings and marks them valid: `execute()` then only resets and steps.
-        statement.setUncheckedArguments(StatementArguments())
-    }
-
-    private var raw: OpaquePointer { statement.sqliteStatement }
-
-    /// Starts a row: the statement is reset (binding needs that) and the next bind goes to parameter 1.
-    mutating func begin() {
-        sqlite3_reset(raw)
-        column = 0
-    }
-
-    mutating func bind(_ text: String) {
-        column += 1
-        var text = text
-        let code = text.withUTF8 { utf8 in
-            // An empty buffer may have no address, which SQLite would store as NULL; bind a static empty text.
-            guard let base = utf8.baseAddress, utf8.count > 0 else { return sqlite3_bind_text(raw, column, "", 0, nil) }
-            return sqlite3_bind_text(raw, column, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(utf8.count), intakeTransient)
-        }
-        check(code)
-    }
-
-    mutating func bind(_ text: String?) {
-        if let text { bind(text) } else { bindNull() }
-    }
-
-    mutating func bind(blob bytes: [UInt8]) {
-        column += 1
-        let code = bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress, buffer.count > 0 else { return sqlite3_bind_zeroblob(raw, column, 0) }
-            return sqlite3_bind_blob(raw, column, base, Int32(buffer.count), intakeTransient)
-        }
-        check(code)
-    }
-
-    mutating func bind(_ value: Int) {
-        column += 1
-        check(sqlite3_bind_int64(raw, column, Int64(value)))
-    }
-
-    mutating func bind(_ value: Int64) {
-        column += 1
-        check(sqlite3_bind_int64(raw, column, value))
-    }
-
-    mutating func bind(_ value: Double) {
-        column += 1
-        check(sqlite3_bind_double(raw, column, value))
-    }
-
-    mutating func bind(_ value: Double?) {
-        if let value { bind(value) } else { bindNull() }
-    }
-
-    mutating func bind(_ value: IntakeValue) {
-        switch value {
-        case .text(let text): bind(text)
-        case .integer(let number): bind(number)
-        case .real(let number): bind(number)
-        case .null: bindNull()
-        }
-    }
-
-    mutating func bindNull() {
-        column += 1
-        check(sqlite3_bind_null(raw, column))
-    }
-
-    /// Runs the row (GRDB resets and steps it; a constraint or I/O error throws `DatabaseError`).
-    func execute() throws {
-        precondition(column == sqlite3_bind_parameter_count(raw), "every parameter must be bound")
-        try statement.execute()
-    }
-
-    private func check(_ code: Int32) {
-        // Binding does no I/O: it fails only on a wrong index or a misuse, i.e. a bug here.
-        precondition(code == SQLITE_OK, "sqlite3_bind failed (\(code)) in \(statement.sql)")
-    }
+    var kind: Kind
+    var length: Int32
+    /// The arena offset of a text or blob, the integer itself, or a real's bit pattern.
+    var value: Int64
 }
 
-/// One value of a buffered row.
-enum IntakeValue {
-    case text(String)
-    case integer(Int64)
-    case real(Double)
-    case null
-
-    init(_ value: Double?) { self = value.map(IntakeValue.real) ?? .null }
-}
-
-/// Rows of one table gathered over several applications and inserted by multi-row statements (up to 32 rows
-/// each): SQLite's cost per statement (cursors, the CHECK constraints' `IN` lists, GRDB's bookkeeping) is then
-/// paid once per statement instead of once per row. Rows go in in the order they were added.
+/// Rows of one table gathered over several applications and inserted by multi-row statements (up to
+/// `IntakeTable.maximumRows` rows each): SQLite's cost per statement (cursors, the CHECK constraints' `IN`
+/// lists, GRDB's bookkeeping) is then paid once per statement instead of once per row. Rows go in in the order
+/// they were added.
+///
+/// Values are bound through the SQLite C API, not `StatementArguments` (which boxes every value in an
+/// existential and builds arrays per row). Texts and blobs are copied once into the table's byte arena when
+/// the row is added and bound with `SQLITE_STATIC` while the arena is pinned by `withUnsafeBytes` around the
+/// statements' execution, so SQLite neither allocates nor copies at bind time (it copies each value once, into
+/// the record it writes). The statement is still run by GRDB's `execute()`, so its transaction bookkeeping and
+/// error reporting are unchanged.
+///
+///     cells:  [text 0,5][text 5,64][real …][null] [text 69,5]…   one row = `width` cells
+///     bytes:  B-123 9f86d0…(64)…       B-124 …                  texts and blobs, back to back
 struct IntakeTable {
+    static let maximumRows = 32
+    /// Statement sizes tried in order when splitting the buffered rows (`maximumRows` first).
+    private static let sizes = [32, 16, 8, 4, 2, 1]
+
     private let head: String
     private let row: String
-    private let width: Int
-    private var values: [IntakeValue] = []
-    /// Statements by row count, prepared (or fetched from the connection's cache) once per batch.
-    private var statements: [Int: IntakeStatement] = [:]
+    let width: Int
+    private var cells: [IntakeCell] = []
+    private var bytes: [UInt8] = []
+    /// Statements by row count, fetched from the connection's statement cache once per batch.
+    private var statements: [Statement?] = Array(repeating: nil, count: IntakeTable.maximumRows + 1)
 
     /// `head` is the SQL up to `VALUES` and `row` one row's tuple with `width` parameters. The text must differ from
-    /// every statement run through GRDB's own binding in the same batch (they would share a cached statement).
+    /// every statement run through GRDB's own binding (they would share a cached statement).
     init(_ head: String, row: String, width: Int) {
         precondition(row.filter { $0 == "?" }.count == width)
         self.head = head
         self.row = row
         self.width = width
-        values.reserveCapacity(width * 128)
+        cells.reserveCapacity(width * IntakeTable.maximumRows * 4)
+        bytes.reserveCapacity(64 * 1024)
     }
 
-    var isEmpty: Bool { values.isEmpty }
+    var isEmpty: Bool { cells.isEmpty }
+    var rowCount: Int { cells.count / width }
 
-    mutating func add(_ row: IntakeValue...) {
-        assert(row.count == width)
-        values.append(contentsOf: row)
+    mutating func text(_ text: String) {
+        var text = text
+        let offset = bytes.count
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+        cells.append(IntakeCell(kind: .text, length: Int32(bytes.count - offset), value: Int64(offset)))
     }
 
+    mutating func blob(_ blob: [UInt8]) {
+        let offset = bytes.count
+        bytes.append(contentsOf: blob)
+        cells.append(IntakeCell(kind: .blob, length: Int32(blob.count), value: Int64(offset)))
+    }
+
+    mutating func integer(_ value: Int64) {
+        cells.append(IntakeCell(kind: .integer, length: 0, value: value))
+    }
+
+    mutating func integer(_ value: Int) { integer(Int64(value)) }
+
+    mutating func real(_ value: Double) {
+        cells.append(IntakeCell(kind: .real, length: 0, value: Int64(bitPattern: value.bitPattern)))
+    }
+
+    mutating func real(_ value: Double?) {
+        if let value { real(value) } else { null() }
+    }
+
+    mutating func null() {
+        cells.append(IntakeCell(kind: .null, length: 0, value: 0))
+    }
+
+    /// Inserts every buffered row and empties the table (also when the insert throws: the rows are dropped).
     mutating func flush(_ db: Database) throws {
-        var start = 0
-        var remaining = values.count / width
-        for size in [32, 16, 8, 4, 2, 1] {
-            while remaining >= size {
-                try insert(db, rows: size, from: start)
-                start += size * width
-                remaining -= size
+        precondition(cells.count % width == 0, "a row must be complete")
+        var rows = rowCount
+        guard rows > 0 else { return }
+        // Prepared before the arena is pinned (the statements array changes; the arena must not).
+        var plan: [(Statement, Int)] = []
+        for size in IntakeTable.sizes where rows >= size {
+            let statement = try statement(db, rows: size)
+            while rows >= size {
+                plan.append((statement, size))
+                rows -= size
             }
         }
-        values.removeAll(keepingCapacity: true)
+        try execute(plan)
     }
 
-    private mutating func insert(_ db: Database, rows count: Int, from start: Int) throws {
-        if statements[count] == nil {
-            statements[count] = try IntakeStatement(db, sql: head + repeatElement(row, count: count).joined(separator: ", "))
+    /// Inserts every buffered row (at most `maximumRows`) by one statement, so that they go in all or none.
+    mutating func flushAsOneStatement(_ db: Database) throws {
+        precondition(cells.count % width == 0 && rowCount <= IntakeTable.maximumRows)
+        guard rowCount > 0 else { return }
+        try execute([(try statement(db, rows: rowCount), rowCount)])
+    }
+
+    private mutating func execute(_ plan: [(Statement, Int)]) throws {
+        defer {
+            cells.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
         }
-        statements[count]!.begin()
-        for index in start..<(start + count * width) { statements[count]!.bind(values[index]) }
-        try statements[count]!.execute()
+        let width = width
+        try cells.withUnsafeBufferPointer { cells in
+            try bytes.withUnsafeBytes { arena in
+                var start = 0
+                for (statement, size) in plan {
+                    let count = size * width
+                    IntakeTable.bind(statement.sqliteStatement, UnsafeBufferPointer(rebasing: cells[start..<(start + count)]), arena.baseAddress)
+                    start += count
+                    do {
+                        try statement.execute()
+                    } catch {
+                        sqlite3_clear_bindings(statement.sqliteStatement)
+                        throw error
+                    }
+                    // No binding may point into the arena once it is unpinned (nothing steps these statements
+                    // without binding them again, but a dangling pointer should not wait for a chance).
+                    sqlite3_clear_bindings(statement.sqliteStatement)
+                }
+            }
+        }
+    }
+
+    /// Drops the cached statements (after a statement failed: GRDB evicts a failed statement from its cache).
+    mutating func forgetStatements() {
+        for index in statements.indices { statements[index] = nil }
+    }
+
+    private mutating func statement(_ db: Database, rows: Int) throws -> Statement {
+        if let statement = statements[rows] { return statement }
+        let statement = try db.cachedStatement(sql: head + repeatElement(row, count: rows).joined(separator: ", "))
+        precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == rows * width, "every parameter must be bound")
+        // Resets, clears the bindings and marks them valid: `execute()` then only resets and steps.
+        statement.setUncheckedArguments(StatementArguments())
+        statements[rows] = statement
+        return statement
+    }
+
+    private static func bind(_ statement: OpaquePointer, _ cells: UnsafeBufferPointer<IntakeCell>, _ arena: UnsafeRawPointer?) {
+        // Binding needs a reset statement (GRDB resets it again before stepping; that is cheap).
+        sqlite3_reset(statement)
+        for (index, cell) in cells.enumerated() {
+            let column = Int32(index + 1)
+            let code: Int32
+            switch cell.kind {
+            case .text:
+                // An empty text still needs an address, or SQLite would store NULL.
+                let text = cell.length == 0 ? intakeEmpty : UnsafeRawPointer(arena! + Int(cell.value))
+                code = sqlite3_bind_text(statement, column, text.assumingMemoryBound(to: CChar.self), cell.length, intakeStatic)
+            case .blob:
+                code = cell.length == 0 ? sqlite3_bind_zeroblob(statement, column, 0)
+                    : sqlite3_bind_blob(statement, column, arena! + Int(cell.value), cell.length, intakeStatic)
+            case .integer:
+                code = sqlite3_bind_int64(statement, column, cell.value)
+            case .real:
+                code = sqlite3_bind_double(statement, column, Double(bitPattern: UInt64(bitPattern: cell.value)))
+            case .null:
+                code = sqlite3_bind_null(statement, column)
+            }
+            // Binding does no I/O: it fails only on a wrong index or a misuse, i.e. a bug here.
+            precondition(code == SQLITE_OK, "sqlite3_bind failed (\(code))")
+        }
     }
 }
 
-/// SQLite's `SQLITE_TRANSIENT` (the value is copied at bind time); the C macro is not imported into Swift.
-nonisolated(unsafe) let intakeTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// SQLite's `SQLITE_STATIC` (the value stays where it is until the statement is stepped and rebound); the C
+/// macro is not imported into Swift.
+nonisolated(unsafe) let intakeStatic: sqlite3_destructor_type? = nil
+/// A zero-length text with an address (static storage).
+nonisolated(unsafe) let intakeEmpty = UnsafeRawPointer(("" as StaticString).utf8Start)
 
 enum IntakeHex {
     private static let digits = Array("0123456789abcdef".utf8)

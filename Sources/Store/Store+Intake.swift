@@ -30,18 +30,35 @@ extension Store {
                     refusals[name] = StoreError(.forbidden, error.message)
                 }
             }
-            var rows = try IntakeRows(db, ruleset: ruleset, at: now, chain: &chain)
+            var rows = IntakeRows(db, ruleset: ruleset, at: now, chain: &chain)
             var results: [Result<SubmissionResult, StoreError>] = []
             results.reserveCapacity(batch.count)
-            for submission in batch {
-                if let refusal = refusals[submission.actor] ?? nil {
-                    results.append(.failure(refusal))
-                } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
-                    results.append(.success(result))
-                } else {
-                    try rows.flush()
-                    results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
+            var start = batch.startIndex
+            while start < batch.endIndex {
+                // The longest run (up to a group) of submissions the fast path may take, in arrival order.
+                var end = start
+                while end < batch.endIndex, end - start < IntakeRows.groupSize, refusals[batch[end].actor] ?? nil == nil,
+                      rows.accepts(batch[end]) {
+                    end += 1
                 }
+                if end > start, let stored = try rows.insertFirstVersions(batch[start..<end], chain: &chain) {
+                    results.append(contentsOf: stored.lazy.map { .success($0) })
+                    start = end
+                    continue
+                }
+                // One by one: the group held a known or repeated number, or batch[start] is refused or not for the
+                // fast path.
+                for submission in batch[start..<max(end, start + 1)] {
+                    if let refusal = refusals[submission.actor] ?? nil {
+                        results.append(.failure(refusal))
+                    } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
+                        results.append(.success(result))
+                    } else {
+                        try rows.flush()
+                        results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
+                    }
+                }
+                start = max(end, start + 1)
             }
             try rows.flush()
             return results

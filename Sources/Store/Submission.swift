@@ -50,12 +50,14 @@ struct Submission: Sendable {
 
     static func reasonsJSON(_ reasons: [String]) -> String {
         if reasons.isEmpty { return "[]" }
-        var out = "["
+        var out: [UInt8] = [0x5B] // [
+        out.reserveCapacity(reasons.reduce(2) { $0 + $1.utf8.count + 3 })
         for (index, reason) in reasons.enumerated() {
-            if index > 0 { out += "," }
-            out += CanonicalJSON.string(reason)
+            if index > 0 { out.append(0x2C) }
+            CanonicalJSON.quote(reason, into: &out)
         }
-        return out + "]"
+        out.append(0x5D)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The same text as `CanonicalJSON.object(["version": …, "input_hash": …, "assigned": …])` (keys sorted).
