@@ -6,18 +6,21 @@ import Darwin
 #endif
 
 /// Scores JSONL in parallel: a chunk of complete lines is cut at line boundaries into one slice per lane,
-/// each lane (its own `Evaluator` and output buffer) scores its slice, and the outputs are joined in input
-/// order. One decision line out for every line in, blank and malformed lines included.
+/// each lane (its own `BlockEvaluator` and output buffer) scores its slice a block of lines at a time, and
+/// the outputs are joined in input order. One decision line out for every line in, blank and malformed lines
+/// included.
 public final class BatchScorer {
     /// A lane's evaluator and output, touched only by the one `concurrentPerform` iteration that owns it
     /// during a call, and by the caller between calls; hence `@unchecked Sendable`.
     final class Lane: @unchecked Sendable {
         let evaluator: Evaluator
+        let block: BlockEvaluator
         var output: [UInt8] = []
         var lines = 0
 
         init(policy: CompiledPolicy) {
             evaluator = Evaluator(policy: policy)
+            block = BlockEvaluator(policy: policy)
         }
     }
 
@@ -66,6 +69,8 @@ public final class BatchScorer {
     static func run(_ lane: Lane, _ slice: UnsafeRawBufferPointer, _ maximumLineBytes: Int) {
         lane.output.removeAll(keepingCapacity: true)
         lane.lines = 0
+        let block = lane.block
+        block.reset()
         var start = 0
         while start < slice.count {
             var end = slice.count
@@ -75,12 +80,22 @@ public final class BatchScorer {
             var lineEnd = end
             if lineEnd > start, slice[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             let tooLong = lineEnd - start > maximumLineBytes
-            lane.evaluator.evaluate(json: UnsafeRawBufferPointer(rebasing: slice[start..<(tooLong ? start : lineEnd)]))
-            lane.evaluator.writeDecision(to: &lane.output)
-            lane.output.append(0x0A)
-            lane.lines += 1
+            block.append(json: UnsafeRawBufferPointer(rebasing: slice[start..<(tooLong ? start : lineEnd)]))
+            if block.isFull { flush(block, into: lane) }
             start = end + 1
         }
+        flush(block, into: lane)
+    }
+
+    /// Decides the block's lines and appends their decisions, then empties it.
+    static func flush(_ block: BlockEvaluator, into lane: Lane) {
+        block.evaluate()
+        for index in 0..<block.count {
+            block.writeDecision(index, to: &lane.output)
+            lane.output.append(0x0A)
+        }
+        lane.lines += block.count
+        block.reset()
     }
 
     /// The decision for a line that could not be read whole (longer than the reader's cap): malformed.

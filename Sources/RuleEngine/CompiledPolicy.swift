@@ -93,17 +93,10 @@ struct Bin: Sendable {
             lowest = value
             highest = value
         case .range(let interval):
-            // NaN bounds (an empty open end at an infinity) match nothing.
-            lowest = interval.lowerInclusive ? interval.lower : interval.lower == .infinity ? .nan : interval.lower.nextUp
-            highest = interval.upperInclusive ? interval.upper : interval.upper == -.infinity ? .nan : interval.upper.nextDown
+            lowest = Program.lowest(interval)
+            highest = Program.highest(interval)
         case .condition: isCondition = true
         }
-    }
-
-    @inline(__always)
-    func matches(_ value: Double, registers: UnsafeMutablePointer<Double>) -> Bool {
-        if isCondition { return registers[Int(condition.result)] == 1 }
-        return value.isNaN ? matchesMissing : value >= lowest && value <= highest
     }
 }
 

@@ -1,47 +1,72 @@
+/// One decision's parts as the JSON writer reads them: the `Evaluator`'s, or one application's in a
+/// `BlockEvaluator`.
+struct DecisionParts {
+    /// The application number's UTF-8, or nil when the decision carries none.
+    var identifier: UnsafeBufferPointer<UInt8>?
+    var outcome: Outcome
+    var malformed: Bool
+    var errors: UnsafeBufferPointer<Int32>
+    var knockouts: UnsafeBufferPointer<Int32>
+    var score: Double
+    var grade: Int32
+    var reasons: UnsafeBufferPointer<Int32>
+    var route: Int32
+}
+
 extension Evaluator {
     /// Appends the decision in the §7 format (keys in contract order) and no newline.
     public func writeDecision(to out: inout [UInt8]) {
-        let e = policy.explanations
+        identifier.withUnsafeBufferPointer { id in
+            let parts = DecisionParts(identifier: hasValidIdentifier ? id : nil, outcome: outcome, malformed: malformed,
+                                      errors: UnsafeBufferPointer(start: errors.base, count: errors.count),
+                                      knockouts: UnsafeBufferPointer(start: knockouts.base, count: knockouts.count),
+                                      score: score, grade: grade,
+                                      reasons: UnsafeBufferPointer(start: reasons.base, count: reasons.count), route: route)
+            Self.write(parts, explanations: policy.explanations, to: &out)
+        }
+    }
+
+    static func write(_ d: DecisionParts, explanations e: PolicyExplanations, to out: inout [UInt8]) {
         out.append(contentsOf: Self.idKey)
-        if hasValidIdentifier {
-            identifier.withUnsafeBufferPointer { JSONText.appendString(utf8: $0, to: &out) }
+        if let identifier = d.identifier {
+            JSONText.appendString(utf8: identifier, to: &out)
         } else {
             out.append(contentsOf: Self.null)
         }
-        out.append(contentsOf: Self.outcomeKeys[Int(outcome.rawValue)])
-        if malformed {
+        out.append(contentsOf: Self.outcomeKeys[Int(d.outcome.rawValue)])
+        if d.malformed {
             out.append(contentsOf: e.malformedJSON)
         } else {
-            for (position, reference) in errors.enumerated() {
+            for (position, reference) in d.errors.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: reference >= 0 ? e.checkErrorJSON[Int(reference)] : e.schemaErrorJSON[Int(-reference - 1)])
             }
         }
         out.append(contentsOf: Self.knockoutsKey)
-        for (position, knockout) in knockouts.enumerated() {
+        for (position, knockout) in d.knockouts.enumerated() {
             if position > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: e.knockoutJSON[Int(knockout)])
         }
         out.append(contentsOf: Self.scoreKey)
-        if outcome == .invalid || score.isNaN {
+        if d.outcome == .invalid || d.score.isNaN {
             out.append(contentsOf: Self.null)
         } else {
-            Self.appendNumber(score, to: &out)
+            Self.appendNumber(d.score, to: &out)
         }
         out.append(contentsOf: Self.gradeKey)
-        if outcome != .invalid, grade >= 0 { out.append(contentsOf: e.gradeJSON[Int(grade)]) } else { out.append(contentsOf: Self.null) }
+        if d.outcome != .invalid, d.grade >= 0 { out.append(contentsOf: e.gradeJSON[Int(d.grade)]) } else { out.append(contentsOf: Self.null) }
         out.append(contentsOf: Self.reasonsKey)
-        if outcome != .invalid {
-            for (position, reason) in reasons.enumerated() {
+        if d.outcome != .invalid {
+            for (position, reason) in d.reasons.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: e.reasonJSON[Int(reason)])
             }
         }
         out.append(contentsOf: Self.routeKey)
-        if outcome == .referred, route >= 0 {
-            out.append(contentsOf: e.routeJSON[Int(route)])
-        } else if route >= 0 {
-            out.append(contentsOf: e.routeIDJSON[Int(route)])
+        if d.outcome == .referred, d.route >= 0 {
+            out.append(contentsOf: e.routeJSON[Int(d.route)])
+        } else if d.route >= 0 {
+            out.append(contentsOf: e.routeIDJSON[Int(d.route)])
             out.append(contentsOf: Self.noLevels)
         } else {
             out.append(contentsOf: Self.noRoute)

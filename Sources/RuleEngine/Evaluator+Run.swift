@@ -50,26 +50,9 @@ extension Evaluator {
         let fieldCount = p.fieldCount
         let states = fieldStates.base, failed = self.failed.base
         for field in 0..<fieldCount {
-            var kind: SchemaError?
-            switch states[field] {
-            case .absent:
-                if p.fieldRequired[field] {
-                    kind = .required
-                } else {
-                    r[field] = p.fieldDefaults[field]
-                    r[fieldCount + field] = p.fieldDefaultMasks[field]
-                }
-            case .typeError: kind = .type
-            case .formatError: kind = .format
-            case .enumError: kind = .enumeration
-            case .present:
-                if let range = p.fieldRanges[field], !range.contains(r[field]) { kind = .range }
-            }
-            if let kind {
+            if let kind = p.validate(field: field, state: states[field], value: &r[field], mask: &r[fieldCount + field]) {
                 failed[field] = true
-                r[field] = .nan
-                r[fieldCount + field] = .nan
-                errors.append(-Int32(kind.rawValue * fieldCount + field) - 1)
+                errors.append(p.errorReference(kind, field: field))
             } else {
                 failed[field] = false
             }
@@ -78,24 +61,15 @@ extension Evaluator {
 
     /// Cross-field checks, each only when every field it reads passed its own checks.
     private func runChecks(_ p: Program, _ r: UnsafeMutablePointer<Double>, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        let failed = self.failed.base, reads = p.checkReads.base, starts = p.checkReadStarts.base
-        for index in 0..<p.checkRanges.count {
-            var readable = true
-            var k = Int(starts[index])
-            let end = Int(starts[index + 1])
-            while k < end {
-                if failed[Int(reads[k])] { readable = false; break }
-                k += 1
-            }
-            guard readable else { continue }
+        let failed = UnsafePointer(self.failed.base)
+        for index in 0..<p.checkRanges.count where p.readable(check: index, failed: failed, stride: 1) {
             let range = p.checkRanges[index]
             interpret(range, code: code, pool: pool, registers: r)
             if r[Int(range.result)] == 1 { errors.append(Int32(index)) }
         }
     }
 
-    /// Points per characteristic (first matching bin), the score, the grade, and the reasons: codes of the
-    /// characteristics that lost the most points, most first, ties in characteristic order, each code once.
+    /// Points per characteristic (first matching bin), the score, the grade and the reasons.
     private func scoreCard(_ p: Program, _ r: UnsafeMutablePointer<Double>, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
         var total = p.base
         let bins = p.bins.base, starts = p.binStarts.base, matchedBins = self.matchedBins.base
@@ -106,44 +80,21 @@ extension Evaluator {
             var index = Int(starts[characteristic])
             let end = Int(starts[characteristic + 1])
             while index < end {
-                if bins[index].isCondition { interpret(bins[index].condition, code: code, pool: pool, registers: r) }
-                if bins[index].matches(value, registers: r) {
+                let bin = bins[index]
+                if bin.isCondition { interpret(bin.condition, code: code, pool: pool, registers: r) }
+                if bin.matches(value, condition: r[Int(bin.condition.result)]) {
                     matched = Int32(index)
-                    total += bins[index].points
+                    total += bin.points
                     break
                 }
                 index += 1
             }
             matchedBins[characteristic] = matched
         }
-        rankReasons(p)
+        reasons.count = p.rankReasons(matched: matchedBins, into: reasons.base)
         score = total
         r[p.scoreRegister] = total
-        let minimums = p.gradeMinimums
-        var band = 0
-        while band < minimums.count - 1, total < minimums[band] { band += 1 }
-        grade = minimums.isEmpty ? -1 : Int32(band)
+        grade = p.grade(for: total)
         r[p.gradeRegister] = grade >= 0 ? Double(grade) : .nan
-    }
-
-    private func rankReasons(_ p: Program) {
-        let count = p.characteristicValues.count, bins = p.bins.base, matchedBins = self.matchedBins.base
-        while reasons.count < p.maximumReasons {
-            var best = -1
-            var bestLost = -Double.infinity
-            for characteristic in 0..<count {
-                let matched = Int(matchedBins[characteristic])
-                guard matched >= 0 else { continue }
-                let reason = bins[matched].reason
-                guard reason >= 0, !reasons.contains(reason) else { continue }
-                let lost = p.characteristicMaximum[characteristic] - bins[matched].points
-                if lost > bestLost {
-                    best = characteristic
-                    bestLost = lost
-                }
-            }
-            guard best >= 0 else { break }
-            reasons.append(bins[Int(matchedBins[best])].reason)
-        }
     }
 }

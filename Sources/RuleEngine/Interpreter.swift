@@ -13,68 +13,157 @@ func interpret(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: Unsaf
     while pc < end {
         let i = code[pc]
         pc += 1
-        let a = r[Int(i.a)]
-        let result: Double
-        switch i.op {
-        case .move: result = a
-        case .add: result = a + r[Int(i.b)]
-        case .subtract: result = a - r[Int(i.b)]
-        case .multiply: result = a * r[Int(i.b)]
-        case .divide: result = a / r[Int(i.b)]
-        case .remainder: result = fmod(a, r[Int(i.b)])
-        case .power: result = pow(a, r[Int(i.b)])
-        case .negate: result = -a
-        case .equal: result = compare(a, r[Int(i.b)]) { $0 == $1 }
-        case .notEqual: result = compare(a, r[Int(i.b)]) { $0 != $1 }
-        case .less: result = compare(a, r[Int(i.b)]) { $0 < $1 }
-        case .lessOrEqual: result = compare(a, r[Int(i.b)]) { $0 <= $1 }
-        case .greater: result = compare(a, r[Int(i.b)]) { $0 > $1 }
-        case .greaterOrEqual: result = compare(a, r[Int(i.b)]) { $0 >= $1 }
-        case .and:
-            let b = r[Int(i.b)]
-            result = (a == 0 || b == 0) ? 0 : (a.isNaN || b.isNaN) ? .nan : 1
-        case .or:
-            let b = r[Int(i.b)]
-            result = (a == 1 || b == 1) ? 1 : (a.isNaN || b.isNaN) ? .nan : 0
-        case .not: result = a.isNaN ? .nan : 1 - a
-        case .select: result = a.isNaN ? .nan : (a == 1 ? r[Int(i.b)] : r[Int(i.c)])
-        case .exists: result = a.isNaN ? 0 : 1
-        case .coalesce: result = a.isNaN ? r[Int(i.b)] : a
-        case .minimum:
-            let b = r[Int(i.b)]
-            result = (a.isNaN || b.isNaN) ? .nan : (b < a ? b : a)
-        case .maximum:
-            let b = r[Int(i.b)]
-            result = (a.isNaN || b.isNaN) ? .nan : (b > a ? b : a)
-        case .absolute: result = abs(a)
-        case .floor: result = a.rounded(.down)
-        case .ceiling: result = a.rounded(.up)
-        case .round: result = a.rounded(.toNearestOrAwayFromZero)
-        case .roundScaled:
-            let scale = r[Int(i.b)]
-            result = (a * scale).rounded(.toNearestOrAwayFromZero) / scale
-        case .lookup: result = a.isNaN ? .nan : pool[Int(i.b) + Int(a)]
-        case .memberOf:
-            if a.isNaN {
-                result = .nan
-            } else {
-                var hit = 0.0
-                var k = Int(i.b)
-                let last = k + Int(i.c)
-                while k < last {
-                    if pool[k] == a { hit = 1; break }
-                    k += 1
-                }
-                result = hit
-            }
-        case .hasBit: result = a.isNaN ? .nan : ((UInt64(a) >> UInt64(i.b)) & 1 == 1 ? 1 : 0)
-        }
+        let result = execute(i, pool: pool, registers: r, stride: 1)
         r[Int(i.dst)] = result
         if _slowPath(result == i.jumpWhen) { pc = Int(i.jump) }
     }
 }
 
+/// The same over a block of `count` applications whose register k is at `r[k * width + lane]`: each
+/// instruction runs for every application before the next (`BlockEvaluator`), one loop per opcode so that
+/// the dispatch is paid once per block and the loops vectorize. Jumps are not taken: every operand is
+/// computed, which gives the same results (expressions have no effects).
 @inline(__always)
-private func compare(_ a: Double, _ b: Double, _ test: (Double, Double) -> Bool) -> Double {
+func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>,
+                    registers r: UnsafeMutablePointer<Double>, width w: Int, count n: Int) {
+    for pc in Int(range.start)..<Int(range.end) {
+        let i = code[pc]
+        let d = r + Int(i.dst) * w, a = UnsafePointer(r + Int(i.a) * w)
+        @inline(__always) func unary(_ f: (Double) -> Double) {
+            for l in 0..<n { d[l] = f(a[l]) }
+        }
+        @inline(__always) func binary(_ f: (Double, Double) -> Double) {
+            let b = UnsafePointer(r + Int(i.b) * w)
+            for l in 0..<n { d[l] = f(a[l], b[l]) }
+        }
+        switch i.op {
+        case .move: unary { $0 }
+        case .add: binary(+)
+        case .subtract: binary(-)
+        case .multiply: binary(*)
+        case .divide: binary(/)
+        case .remainder: binary(fmod)
+        case .power: binary(pow)
+        case .negate: unary(-)
+        case .equal: binary { compare($0, $1) { $0 == $1 } }
+        case .notEqual: binary { compare($0, $1) { $0 != $1 } }
+        case .less: binary { compare($0, $1) { $0 < $1 } }
+        case .lessOrEqual: binary { compare($0, $1) { $0 <= $1 } }
+        case .greater: binary { compare($0, $1) { $0 > $1 } }
+        case .greaterOrEqual: binary { compare($0, $1) { $0 >= $1 } }
+        case .and: binary(Semantics.and)
+        case .or: binary(Semantics.or)
+        case .not: unary(Semantics.not)
+        case .select:
+            let b = r + Int(i.b) * w, c = r + Int(i.c) * w
+            for l in 0..<n { d[l] = Semantics.select(a[l], b[l], c[l]) }
+        case .exists: unary(Semantics.exists)
+        case .coalesce: binary(Semantics.coalesce)
+        case .minimum: binary(Semantics.minimum)
+        case .maximum: binary(Semantics.maximum)
+        case .absolute: unary(abs)
+        case .floor: unary { $0.rounded(.down) }
+        case .ceiling: unary { $0.rounded(.up) }
+        case .round: unary { $0.rounded(.toNearestOrAwayFromZero) }
+        case .roundScaled: binary(Semantics.roundScaled)
+        case .lookup: unary { Semantics.lookup($0, pool: pool, offset: Int(i.b)) }
+        case .memberOf: unary { Semantics.memberOf($0, pool: pool, start: Int(i.b), count: Int(i.c)) }
+        case .hasBit: unary { Semantics.hasBit($0, bit: Int(i.b)) }
+        }
+    }
+}
+
+/// One instruction's result; register k is `r[k * stride]`.
+@inline(__always)
+func execute(_ i: Instruction, pool: UnsafePointer<Double>, registers r: UnsafeMutablePointer<Double>, stride: Int) -> Double {
+    let a = r[Int(i.a) * stride]
+    switch i.op {
+    case .move: return a
+    case .add: return a + r[Int(i.b) * stride]
+    case .subtract: return a - r[Int(i.b) * stride]
+    case .multiply: return a * r[Int(i.b) * stride]
+    case .divide: return a / r[Int(i.b) * stride]
+    case .remainder: return fmod(a, r[Int(i.b) * stride])
+    case .power: return pow(a, r[Int(i.b) * stride])
+    case .negate: return -a
+    case .equal: return compare(a, r[Int(i.b) * stride]) { $0 == $1 }
+    case .notEqual: return compare(a, r[Int(i.b) * stride]) { $0 != $1 }
+    case .less: return compare(a, r[Int(i.b) * stride]) { $0 < $1 }
+    case .lessOrEqual: return compare(a, r[Int(i.b) * stride]) { $0 <= $1 }
+    case .greater: return compare(a, r[Int(i.b) * stride]) { $0 > $1 }
+    case .greaterOrEqual: return compare(a, r[Int(i.b) * stride]) { $0 >= $1 }
+    case .and: return Semantics.and(a, r[Int(i.b) * stride])
+    case .or: return Semantics.or(a, r[Int(i.b) * stride])
+    case .not: return Semantics.not(a)
+    case .select: return Semantics.select(a, r[Int(i.b) * stride], r[Int(i.c) * stride])
+    case .exists: return Semantics.exists(a)
+    case .coalesce: return Semantics.coalesce(a, r[Int(i.b) * stride])
+    case .minimum: return Semantics.minimum(a, r[Int(i.b) * stride])
+    case .maximum: return Semantics.maximum(a, r[Int(i.b) * stride])
+    case .absolute: return abs(a)
+    case .floor: return a.rounded(.down)
+    case .ceiling: return a.rounded(.up)
+    case .round: return a.rounded(.toNearestOrAwayFromZero)
+    case .roundScaled: return Semantics.roundScaled(a, r[Int(i.b) * stride])
+    case .lookup: return Semantics.lookup(a, pool: pool, offset: Int(i.b))
+    case .memberOf: return Semantics.memberOf(a, pool: pool, start: Int(i.b), count: Int(i.c))
+    case .hasBit: return Semantics.hasBit(a, bit: Int(i.b))
+    }
+}
+
+/// What the opcodes beyond plain arithmetic mean, in one place for both interpreters. NaN is missing.
+enum Semantics {
+    @inline(__always) static func and(_ a: Double, _ b: Double) -> Double {
+        (a == 0 || b == 0) ? 0 : (a.isNaN || b.isNaN) ? .nan : 1
+    }
+
+    @inline(__always) static func or(_ a: Double, _ b: Double) -> Double {
+        (a == 1 || b == 1) ? 1 : (a.isNaN || b.isNaN) ? .nan : 0
+    }
+
+    @inline(__always) static func not(_ a: Double) -> Double { a.isNaN ? .nan : 1 - a }
+
+    /// a is missing ? missing : (a == 1 ? b : c)
+    @inline(__always) static func select(_ a: Double, _ b: Double, _ c: Double) -> Double {
+        a.isNaN ? .nan : (a == 1 ? b : c)
+    }
+
+    @inline(__always) static func exists(_ a: Double) -> Double { a.isNaN ? 0 : 1 }
+
+    @inline(__always) static func coalesce(_ a: Double, _ b: Double) -> Double { a.isNaN ? b : a }
+
+    @inline(__always) static func minimum(_ a: Double, _ b: Double) -> Double {
+        (a.isNaN || b.isNaN) ? .nan : (b < a ? b : a)
+    }
+
+    @inline(__always) static func maximum(_ a: Double, _ b: Double) -> Double {
+        (a.isNaN || b.isNaN) ? .nan : (b > a ? b : a)
+    }
+
+    /// round(a × scale) / scale, `scale` being 10^digits.
+    @inline(__always) static func roundScaled(_ a: Double, _ scale: Double) -> Double {
+        (a * scale).rounded(.toNearestOrAwayFromZero) / scale
+    }
+
+    /// pool[offset + a]: table and enum-set lookups by ordinal.
+    @inline(__always) static func lookup(_ a: Double, pool: UnsafePointer<Double>, offset: Int) -> Double {
+        a.isNaN ? .nan : pool[offset + Int(a)]
+    }
+
+    /// Whether a is one of pool[start ..< start + count].
+    @inline(__always) static func memberOf(_ a: Double, pool: UnsafePointer<Double>, start: Int, count: Int) -> Double {
+        if a.isNaN { return .nan }
+        for k in start..<(start + count) where pool[k] == a { return 1 }
+        return 0
+    }
+
+    /// Whether bit `bit` is set in the mask a.
+    @inline(__always) static func hasBit(_ a: Double, bit: Int) -> Double {
+        a.isNaN ? .nan : ((UInt64(a) >> UInt64(bit)) & 1 == 1 ? 1 : 0)
+    }
+}
+
+@inline(__always)
+func compare(_ a: Double, _ b: Double, _ test: (Double, Double) -> Bool) -> Double {
     (a.isNaN || b.isNaN) ? .nan : (test(a, b) ? 1 : 0)
 }

@@ -11,6 +11,10 @@ struct Program {
     let fieldDefaults: Slots<Double>
     let fieldDefaultMasks: Slots<Double>
     let fieldRanges: Slots<Interval?>
+    /// Each field's range as closed bounds (open ends moved inward, no range: ±infinity), for a test
+    /// without branches: `lowest <= value <= highest`.
+    let fieldLowest: Slots<Double>
+    let fieldHighest: Slots<Double>
     let valuesRange: CodeRange
     let checkRanges: Slots<CodeRange>
     let checkReadStarts: Slots<Int32>
@@ -37,6 +41,8 @@ struct Program {
         fieldDefaults = .allocate(copying: policy.fieldDefaults)
         fieldDefaultMasks = .allocate(copying: policy.fieldDefaultMasks)
         fieldRanges = .allocate(copying: policy.fieldRanges)
+        fieldLowest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.lowest) ?? -.infinity })
+        fieldHighest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.highest) ?? .infinity })
         valuesRange = policy.valuesRange
         checkRanges = .allocate(copying: policy.checkRanges)
         checkReadStarts = .allocate(copying: policy.checkReadStarts)
@@ -56,6 +62,16 @@ struct Program {
         gradeRegister = Int(policy.gradeRegister)
     }
 
+    /// The least number in an interval (NaN when it holds none at that end).
+    static func lowest(_ interval: Interval) -> Double {
+        interval.lowerInclusive ? interval.lower : interval.lower == .infinity ? .nan : interval.lower.nextUp
+    }
+
+    /// The greatest number in an interval (NaN when it holds none at that end).
+    static func highest(_ interval: Interval) -> Double {
+        interval.upperInclusive ? interval.upper : interval.upper == -.infinity ? .nan : interval.upper.nextDown
+    }
+
     func deallocate() {
         code.deallocate()
         pool.deallocate()
@@ -63,6 +79,8 @@ struct Program {
         fieldDefaults.deallocate()
         fieldDefaultMasks.deallocate()
         fieldRanges.deallocate()
+        fieldLowest.deallocate()
+        fieldHighest.deallocate()
         checkRanges.deallocate()
         checkReadStarts.deallocate()
         checkReads.deallocate()

@@ -36,7 +36,8 @@ struct Slots<Element>: RandomAccessCollection {
 struct SlotList<Element>: RandomAccessCollection {
     let base: UnsafeMutablePointer<Element>
     let capacity: Int
-    private(set) var count = 0
+    /// How many elements are in use; set directly by code that writes `base` itself.
+    var count = 0
 
     init(capacity: Int) {
         self.capacity = capacity

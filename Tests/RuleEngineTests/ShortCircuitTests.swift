@@ -3,7 +3,8 @@ import Testing
 
 /// `and` and `or` skip their right operand once the left one decides (Instruction.swift). These tests build
 /// random conditions, compile them as a cross-field check (values inlined) and a knock-out (values read from
-/// the values block), and compare every outcome with a direct three-valued evaluation of the same condition.
+/// the values block), and compare every outcome with a direct three-valued evaluation of the same condition,
+/// both application by application (`Evaluator`, which short-circuits) and as one block (`BlockEvaluator`).
 @Suite struct ShortCircuitTests {
     /// A condition and its meaning: nil is missing.
     indirect enum Condition {
@@ -110,7 +111,11 @@ import Testing
               - {route: OK, outcome: approved}
             """
             let (policy, diagnostics) = compile(rules)
-            let evaluator = Evaluator(policy: try #require(policy, "\(diagnostics.map(\.description))\n\(rules)"))
+            let compiled = try #require(policy, "\(diagnostics.map(\.description))\n\(rules)")
+            let evaluator = Evaluator(policy: compiled)
+            // The same 64 inputs as one block, which takes no jumps: every operand is computed.
+            let block = BlockEvaluator(policy: compiled, width: 64)
+            var expectations: [Outcome] = []
             for a in samples {
                 for b in samples {
                     for c in samples {
@@ -120,12 +125,16 @@ import Testing
                             : knockout.truth(fields, v: v) == true ? .declined : .approved
                         let members = zip(["a", "b", "c"], fields).compactMap { name, x in x.map { "\"\(name)\":\(Int($0))" } }
                         let input = "{" + members.joined(separator: ",") + "}"
+                        input.utf8CString.withUnsafeBytes { block.append(json: UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+                        expectations.append(expected)
                         let outcome = evaluator.evaluate(json: input)
                         #expect(outcome == expected, "seed \(seed): \(input)\nv: \(value.text)\ncheck: \(check.text)\nknockout: \(knockout.text)")
                         if outcome != expected { return }
                     }
                 }
             }
+            block.evaluate()
+            #expect((0..<block.count).map(block.outcome) == expectations, "seed \(seed) block\nv: \(value.text)\ncheck: \(check.text)\nknockout: \(knockout.text)")
         }
     }
 }

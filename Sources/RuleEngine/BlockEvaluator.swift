@@ -1,0 +1,351 @@
+import RuleLanguage
+
+/// Decides a block of up to `width` applications at once: each instruction of the program runs for every
+/// application of the block before the next instruction (register k of application l is at
+/// `registers[k * width + l]`), so the interpreter dispatches once per instruction per block instead of once
+/// per instruction per application, and the per-application loops are short, branch-predictable and
+/// vectorizable. Hand-written because it is the product's speed (benchmarks/README.md); it shares the meaning
+/// of every step with `Evaluator` (`execute`, `Program.validate`, `readable`, `Bin.matches`, `rankReasons`,
+/// `grade`), and BlockEvaluatorTests check that both decide alike.
+///
+/// Use: `reset()`, `append` up to `width` applications (decoded, or JSON), `evaluate()`, then read each
+/// application's decision with `outcome(_:)` or `writeDecision(_:to:)`. Allocates nothing after `init` except
+/// when an application number is longer than any before. Not thread-safe: give each thread its own.
+public final class BlockEvaluator {
+    public let policy: CompiledPolicy
+    /// The most applications a block holds.
+    public let width: Int
+    /// The applications appended since `reset()`.
+    @exclusivity(unchecked) public private(set) var count = 0
+    let program: Program
+    let registers: Slots<Double>
+    /// Field-major, like the registers: field f of application l at `f * width + l`.
+    let states: Slots<FieldState>
+    let failed: Slots<Bool>
+    /// Application-major: application l's list at `l * capacity`, its length in the counts.
+    let errors: Slots<Int32>, errorCounts: Slots<Int32>, errorCapacity: Int
+    let knockouts: Slots<Int32>, knockoutCounts: Slots<Int32>, knockoutCapacity: Int
+    let matchedBins: Slots<Int32>
+    let reasons: Slots<Int32>, reasonCounts: Slots<Int32>, reasonCapacity: Int
+    let outcomes: Slots<Outcome>
+    let scores: Slots<Double>
+    let grades: Slots<Int32>
+    let routes: Slots<Int32>
+    let malformed: Slots<Bool>
+    /// Scratch: one characteristic's matched bins; a column of missing values for characteristics without one.
+    let column: Slots<Int32>
+    let missingColumn: Slots<Double>
+    /// Each application's number: `identifiers[identifierStarts[l] ..< identifierStarts[l + 1]]`, or absent.
+    @exclusivity(unchecked) var identifiers: [UInt8] = []
+    let identifierStarts: Slots<Int>
+    let identifierPresent: Slots<Bool>
+    /// Decodes JSON applications before they are copied into the block.
+    let decoder: Evaluator
+
+    public init(policy: CompiledPolicy, width: Int = 64) {
+        precondition(width > 0, "a block holds at least one application")
+        self.policy = policy
+        self.width = width
+        program = Program(policy)
+        let template = policy.template
+        registers = .allocate(repeating: .nan, count: template.count * width)
+        for (register, value) in template.enumerated() {
+            (registers.base + register * width).update(repeating: value, count: width)
+        }
+        states = .allocate(repeating: .absent, count: policy.fieldCount * width)
+        failed = .allocate(repeating: false, count: policy.fieldCount * width)
+        errorCapacity = policy.fieldCount + policy.checkRanges.count + 1
+        errors = .allocate(repeating: 0, count: errorCapacity * width)
+        errorCounts = .allocate(repeating: 0, count: width)
+        knockoutCapacity = max(policy.knockoutRanges.count, 1)
+        knockouts = .allocate(repeating: 0, count: knockoutCapacity * width)
+        knockoutCounts = .allocate(repeating: 0, count: width)
+        matchedBins = .allocate(repeating: -1, count: max(policy.characteristicValues.count, 1) * width)
+        reasonCapacity = max(policy.characteristicValues.count, 1)
+        reasons = .allocate(repeating: 0, count: reasonCapacity * width)
+        reasonCounts = .allocate(repeating: 0, count: width)
+        outcomes = .allocate(repeating: .invalid, count: width)
+        scores = .allocate(repeating: .nan, count: width)
+        grades = .allocate(repeating: -1, count: width)
+        routes = .allocate(repeating: -1, count: width)
+        malformed = .allocate(repeating: false, count: width)
+        column = .allocate(repeating: -1, count: width)
+        missingColumn = .allocate(repeating: .nan, count: width)
+        identifierStarts = .allocate(repeating: 0, count: width + 1)
+        identifierPresent = .allocate(repeating: false, count: width)
+        identifiers.reserveCapacity(64 * width)
+        decoder = Evaluator(policy: policy)
+    }
+
+    deinit {
+        program.deallocate()
+        registers.deallocate()
+        states.deallocate()
+        failed.deallocate()
+        errors.deallocate()
+        errorCounts.deallocate()
+        knockouts.deallocate()
+        knockoutCounts.deallocate()
+        matchedBins.deallocate()
+        reasons.deallocate()
+        reasonCounts.deallocate()
+        outcomes.deallocate()
+        scores.deallocate()
+        grades.deallocate()
+        routes.deallocate()
+        malformed.deallocate()
+        column.deallocate()
+        missingColumn.deallocate()
+        identifierStarts.deallocate()
+        identifierPresent.deallocate()
+    }
+
+    /// Empties the block.
+    public func reset() {
+        count = 0
+        identifiers.removeAll(keepingCapacity: true)
+    }
+
+    public var isFull: Bool { count == width }
+
+    /// Adds an application decoded earlier.
+    public func append(_ application: DecodedApplication) {
+        let lane = beginAppend()
+        application.values.withUnsafeBufferPointer { values in
+            application.states.withUnsafeBufferPointer { states in
+                place(lane, values: values.baseAddress!, states: states.baseAddress!)
+            }
+        }
+        malformed[lane] = false
+        identifierPresent[lane] = application.identifierPresent
+        if application.identifierPresent { identifiers.append(contentsOf: application.identifier) }
+        identifierStarts[lane + 1] = identifiers.count
+    }
+
+    /// Adds one JSON application (a line of JSONL without its newline); text that is not JSON is decided
+    /// `invalid` with a MALFORMED_JSON error, as `Evaluator.evaluate(json:)` does.
+    public func append(json: UnsafeRawBufferPointer) {
+        let lane = beginAppend()
+        let d = decoder
+        let ok = d.decoder.decode(json, into: d)
+        malformed[lane] = !ok
+        identifierPresent[lane] = ok && d.identifierPresent
+        if ok {
+            place(lane, values: d.registers.base, states: d.fieldStates.base)
+            if d.identifierPresent { identifiers.append(contentsOf: d.identifier) }
+        }
+        identifierStarts[lane + 1] = identifiers.count
+    }
+
+    private func beginAppend() -> Int {
+        precondition(count < width, "BlockEvaluator is full")
+        let lane = count
+        count += 1
+        identifierStarts[lane] = identifiers.count
+        return lane
+    }
+
+    /// Copies an application's field values, list masks and states into its column.
+    private func place(_ lane: Int, values: UnsafePointer<Double>, states: UnsafePointer<FieldState>) {
+        let fields = program.fieldCount, r = registers.base + lane, s = self.states.base + lane
+        for field in 0..<fields {
+            r[field * width] = values[field]
+            r[(fields + field) * width] = values[fields + field]
+            s[field * width] = states[field]
+        }
+    }
+
+    // MARK: - Evaluation
+
+    /// Decides every application in the block.
+    public func evaluate() {
+        let p = program, w = width, n = count
+        guard n > 0 else { return }
+        let r = registers.base
+        let code = UnsafePointer(p.code.base), pool = UnsafePointer(p.pool.base)
+        for lane in 0..<n {
+            errorCounts[lane] = 0
+            knockoutCounts[lane] = 0
+            reasonCounts[lane] = 0
+            scores[lane] = .nan
+            grades[lane] = -1
+            routes[lane] = -1
+        }
+        validateFields(p, r, w, n)
+        runChecks(p, r, w, n, code: code, pool: pool)
+        var valid = 0
+        for lane in 0..<n {
+            if malformed[lane] || errorCounts[lane] > 0 {
+                outcomes[lane] = .invalid
+            } else {
+                outcomes[lane] = .referred
+                valid += 1
+            }
+        }
+        guard valid > 0 else { return }
+        interpretBlock(p.valuesRange, code: code, pool: pool, registers: r, width: w, count: n)
+        if p.hasScorecard { scoreCard(p, r, w, n, code: code, pool: pool) }
+        for index in 0..<p.knockoutRanges.count {
+            let range = p.knockoutRanges[index]
+            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+            let result = r + Int(range.result) * w
+            for lane in 0..<n where result[lane] == 1 && outcomes[lane] != .invalid {
+                knockouts[lane * knockoutCapacity + Int(knockoutCounts[lane])] = Int32(index)
+                knockoutCounts[lane] += 1
+                outcomes[lane] = .declined
+            }
+        }
+        route(p, r, w, n, code: code, pool: pool)
+    }
+
+    private func validateFields(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int) {
+        let fields = p.fieldCount
+        for field in 0..<fields {
+            let values = r + field * w, masks = r + (fields + field) * w
+            let states = self.states.base + field * w, failed = self.failed.base + field * w
+            var failures = 0
+            let lowest = p.fieldLowest[field], highest = p.fieldHighest[field]
+            for lane in 0..<n {
+                // Most fields of most applications are present and in range: test that without branching.
+                let value = values[lane]
+                let fine = (states[lane] == .present ? 1 : 0) & (value >= lowest ? 1 : 0) & (value <= highest ? 1 : 0)
+                failed[lane] = fine == 0
+                failures += 1 &- fine
+            }
+            guard failures > 0 else { continue }
+            for lane in 0..<n where failed[lane] {
+                if let kind = p.validate(field: field, state: states[lane], value: &values[lane], mask: &masks[lane]) {
+                    appendError(p.errorReference(kind, field: field), lane)
+                } else {
+                    failed[lane] = false
+                }
+            }
+        }
+    }
+
+    private func runChecks(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
+                           code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
+        let failed = UnsafePointer(self.failed.base)
+        for index in 0..<p.checkRanges.count {
+            let range = p.checkRanges[index]
+            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+            let result = r + Int(range.result) * w
+            for lane in 0..<n where result[lane] == 1 && p.readable(check: index, failed: failed + lane, stride: w) {
+                appendError(Int32(index), lane)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func appendError(_ reference: Int32, _ lane: Int) {
+        errors[lane * errorCapacity + Int(errorCounts[lane])] = reference
+        errorCounts[lane] += 1
+    }
+
+    /// Points per characteristic (first matching bin), then each application's score, reasons and grade. The
+    /// per-application loops select instead of branching: which bin matches is data, not a pattern.
+    private func scoreCard(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
+                           code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
+        let characteristics = p.characteristicValues.count
+        let matchedBins = self.matchedBins.base, scores = self.scores.base, column = self.column.base
+        for lane in 0..<n { scores[lane] = p.base }
+        for characteristic in 0..<characteristics {
+            let valueRegister = Int(p.characteristicValues[characteristic])
+            let values = UnsafePointer(valueRegister >= 0 ? r + valueRegister * w : missingColumn.base)
+            for lane in 0..<n { column[lane] = -1 }
+            var open = n
+            for index in Int(p.binStarts[characteristic])..<Int(p.binStarts[characteristic + 1]) where open > 0 {
+                let bin = p.bins[index]
+                let number = Int32(index)
+                var hits = 0
+                /// Arithmetic, not a branch or a select (which compiles to one): the column is -1 until a hit.
+                @inline(__always) func take(_ hit: Int, _ lane: Int, _ number: Int32) {
+                    column[lane] += Int32(truncatingIfNeeded: hit) &* (number &+ 1)
+                    scores[lane] += Double(hit) * bin.points
+                }
+                if bin.isCondition {
+                    interpretBlock(bin.condition, code: code, pool: pool, registers: r, width: w, count: n)
+                    let conditions = UnsafePointer(r + Int(bin.condition.result) * w)
+                    for lane in 0..<n {
+                        let hit = (column[lane] < 0 ? 1 : 0) & (conditions[lane] == 1 ? 1 : 0)
+                        take(hit, lane, number)
+                        hits += hit
+                    }
+                } else {
+                    let missing = bin.matchesMissing ? 1 : 0
+                    for lane in 0..<n {
+                        let value = values[lane]
+                        let inside = (value >= bin.lowest ? 1 : 0) & (value <= bin.highest ? 1 : 0)
+                        let hit = (column[lane] < 0 ? 1 : 0) & (inside | ((value.isNaN ? 1 : 0) & missing))
+                        take(hit, lane, number)
+                        hits += hit
+                    }
+                }
+                open -= hits
+            }
+            for lane in 0..<n { matchedBins[lane * characteristics + characteristic] = column[lane] }
+        }
+        let scoreRegister = r + p.scoreRegister * w, gradeRegister = r + p.gradeRegister * w
+        for lane in 0..<n {
+            if outcomes[lane] == .invalid {
+                scores[lane] = .nan
+                continue
+            }
+            reasonCounts[lane] = Int32(p.rankReasons(matched: matchedBins + lane * characteristics,
+                                                     into: reasons.base + lane * reasonCapacity))
+            let grade = p.grade(for: scores[lane])
+            grades[lane] = grade
+            scoreRegister[lane] = scores[lane]
+            gradeRegister[lane] = grade >= 0 ? Double(grade) : .nan
+        }
+    }
+
+    /// First-match routing of the applications still `referred` (valid and not knocked out).
+    private func route(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
+                       code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
+        let routes = self.routes.base, outcomes = self.outcomes.base
+        var open = 0
+        for lane in 0..<n where outcomes[lane] == .referred { open += 1 }
+        for index in 0..<p.routeRanges.count where open > 0 {
+            var conditions = UnsafePointer(missingColumn.base)
+            if let range = p.routeRanges[index] {
+                interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+                conditions = UnsafePointer(r + Int(range.result) * w)
+            }
+            let always = p.routeRanges[index] == nil ? 1 : 0
+            let number = Int32(index), outcome = p.routeOutcomes[index]
+            // Arithmetic instead of branches (see scoreCard); a route not yet taken is -1.
+            let raw = UnsafeMutableRawPointer(outcomes).assumingMemoryBound(to: UInt8.self)
+            for lane in 0..<n {
+                let take = (routes[lane] < 0 ? 1 : 0) & (outcomes[lane] == .referred ? 1 : 0) & (always | (conditions[lane] == 1 ? 1 : 0))
+                routes[lane] += Int32(truncatingIfNeeded: take) &* (number &+ 1)
+                raw[lane] = raw[lane] &+ UInt8(truncatingIfNeeded: take) &* (outcome.rawValue &- raw[lane])
+                open -= take
+            }
+        }
+    }
+
+    // MARK: - Decisions
+
+    public func outcome(_ lane: Int) -> Outcome { outcomes[lane] }
+
+    public func score(_ lane: Int) -> Double { scores[lane] }
+
+    /// Appends application `lane`'s decision in the §7 format, like `Evaluator.writeDecision(to:)`.
+    public func writeDecision(_ lane: Int, to out: inout [UInt8]) {
+        precondition(lane < count, "no such application in the block")
+        let idField = policy.identifierField
+        let hasIdentifier = !malformed[lane] && idField >= 0 && identifierPresent[lane] && !failed[idField * width + lane]
+        identifiers.withUnsafeBufferPointer { all in
+            let id = UnsafeBufferPointer(rebasing: all[identifierStarts[lane]..<identifierStarts[lane + 1]])
+            let parts = DecisionParts(
+                identifier: hasIdentifier ? id : nil, outcome: outcomes[lane], malformed: malformed[lane],
+                errors: UnsafeBufferPointer(start: errors.base + lane * errorCapacity, count: malformed[lane] ? 0 : Int(errorCounts[lane])),
+                knockouts: UnsafeBufferPointer(start: knockouts.base + lane * knockoutCapacity, count: Int(knockoutCounts[lane])),
+                score: scores[lane], grade: grades[lane],
+                reasons: UnsafeBufferPointer(start: reasons.base + lane * reasonCapacity, count: Int(reasonCounts[lane])),
+                route: routes[lane])
+            Evaluator.write(parts, explanations: policy.explanations, to: &out)
+        }
+    }
+}
