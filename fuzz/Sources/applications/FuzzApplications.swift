@@ -9,6 +9,7 @@
 //   - no state leaks between applications: a long-lived evaluator (that saw every earlier input) and a
 //     fresh one write the same decision and explanation; decode(json:) + evaluate(decoded) and, for valid
 //     UTF-8, evaluate(json: String) agree;
+//   - a BlockEvaluator writes the same decision for the input, placed among sample applications in a block;
 //   - JSONMembers.isObject agrees with spans; JSONMembers.spans returns nil exactly when the input is not a JSON object, else one in-bounds,
 //     ordered span per member whose key and text match the independent parse.
 #if canImport(Glibc)
@@ -24,6 +25,7 @@ final class PolicyUnderTest {
     let name: String
     let policy: CompiledPolicy
     let shared: Evaluator
+    let block: BlockEvaluator
     let malformedDecision: [UInt8]
     var decision: [UInt8] = []
     var other: [UInt8] = []
@@ -32,6 +34,7 @@ final class PolicyUnderTest {
         self.name = name
         self.policy = policy
         shared = Evaluator(policy: policy)
+        block = BlockEvaluator(policy: policy, width: 4)
         let evaluator = Evaluator(policy: policy)
         Array("{".utf8).withUnsafeBytes { _ = evaluator.evaluate(json: $0) }
         var out: [UInt8] = []
@@ -145,6 +148,26 @@ extension ApplicationsTarget {
             }
         } else if !engineSaysMalformed {
             Harness.fail("\(name): decode(json:) refused what evaluate(json:) accepted", input: input)
+        }
+        // The block engine, with the input in the lane the input's length picks and samples around it.
+        if Harness.checking("block") {
+            let block = target.block, lane = input.count % block.width
+            block.reset()
+            for k in 0..<block.width {
+                if k == lane {
+                    block.append(json: raw)
+                } else if !samples.isEmpty {
+                    samples[(input.count + k) % samples.count].withUnsafeBytes { block.append(json: $0) }
+                } else {
+                    block.append(json: UnsafeRawBufferPointer(start: nil, count: 0))
+                }
+            }
+            block.evaluate()
+            target.other.removeAll(keepingCapacity: true)
+            block.writeDecision(lane, to: &target.other)
+            if target.other != decision {
+                Harness.fail("\(name): BlockEvaluator decides differently from Evaluator:\n  evaluator: \(String(decoding: decision, as: UTF8.self))\n  block:     \(String(decoding: target.other, as: UTF8.self))", input: input)
+            }
         }
         // The String entry point, for text that is valid UTF-8 (a String cannot hold anything else).
         if Harness.checking("decode"), let text = String(validating: input, as: UTF8.self) {
