@@ -54,16 +54,16 @@ struct IntakeRows {
     static let groupSize = IntakeTable.maximumRows
 
     /// Whether the fast path may take `submission` (it still needs its number to be new).
-    func accepts(_ submission: Submission) -> Bool {
+    static func accepts(_ submission: Submission, ruleset: String) -> Bool {
         submission.applicationID != nil && submission.ruleset == ruleset
     }
 
-    /// Stores `group` (at most `groupSize` submissions the fast path accepts) as first versions, in order, and
+    /// Stores `batch[group]` (at most `groupSize` submissions the fast path accepts) as first versions, in order, and
     /// returns their results; nil (nothing written) when some number in the group is already stored or appears
     /// twice in it — the caller then takes them one by one (`insertFirstVersion`).
-    mutating func insertFirstVersions(_ group: ArraySlice<Submission>, chain: inout AuditChain) throws -> [SubmissionResult]? {
+    mutating func insertFirstVersions(of batch: [Submission], _ group: Range<Int>, chain: inout AuditChain) throws -> [SubmissionResult]? {
         precondition(group.count <= IntakeRows.groupSize)
-        for submission in group { addApplication(submission, to: &applications) }
+        for index in group { IntakeRows.addApplication(batch[index], at: seconds, to: &applications) }
         do {
             try applications.flushAsOneStatement(db)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -74,7 +74,7 @@ struct IntakeRows {
         }
         var results: [SubmissionResult] = []
         results.reserveCapacity(group.count)
-        for submission in group { results.append(try addRows(submission, chain: &chain)) }
+        for index in group { results.append(try addRows(batch[index], chain: &chain)) }
         return results
     }
 
@@ -82,14 +82,15 @@ struct IntakeRows {
     /// the fast path does not apply. Its rows other than the application's may still be buffered: `flush()` before
     /// anything reads them (the general path) and before the transaction ends.
     mutating func insertFirstVersion(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult? {
-        guard accepts(submission) else { return nil }
-        addApplication(submission, to: &application)
+        guard IntakeRows.accepts(submission, ruleset: ruleset) else { return nil }
+        IntakeRows.addApplication(submission, at: seconds, to: &application)
         try application.flush(db)
         guard db.changesCount == 1 else { return nil }
         return try addRows(submission, chain: &chain)
     }
 
-    private func addApplication(_ submission: Submission, to table: inout IntakeTable) {
+    // Static: a method call on `self` while one of its tables is passed inout would copy the whole struct.
+    private static func addApplication(_ submission: Submission, at seconds: Double, to table: inout IntakeTable) {
         table.text(submission.applicationID!)
         table.real(seconds)
         table.text(submission.actor)

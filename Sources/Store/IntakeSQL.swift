@@ -55,9 +55,9 @@ struct IntakeTable {
     var rowCount: Int { cells.count / width }
 
     mutating func text(_ text: String) {
-        var text = text
         let offset = bytes.count
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        // Native strings are contiguous UTF-8 (no copy of the string itself); others are rare here.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: text.utf8) }
         cells.append(IntakeCell(kind: .text, length: Int32(bytes.count - offset), value: Int64(offset)))
     }
 

@@ -15,54 +15,52 @@ extension Store {
         }
     }
 
-    /// Stores a batch of evaluated submissions in one transaction (group commit). Each gets its own result:
-    /// a conflict refuses that submission only; a storage failure fails the whole batch (nothing is written).
-    func store(_ batch: [Submission], ruleset: String, at now: Date) async throws -> [Result<SubmissionResult, StoreError>] {
-        try await writer.write { db in
-            var chain = try AuditChain(db)
-            // The submitting users are checked in the same transaction, so a user disabled a moment ago submits nothing.
-            var refusals: [String: StoreError?] = [:]
-            for name in Set(batch.map(\.actor)) {
-                do {
-                    let actor = try Store.loadActor(db, name)
-                    refusals[name] = actor.has(.intake) ? .none : StoreError(.forbidden, "\(name) does not have the intake role")
-                } catch let error as WorkflowError {
-                    refusals[name] = StoreError(.forbidden, error.message)
-                }
+    /// Stores a batch of evaluated submissions inside the caller's transaction (group commit). Each gets its own
+    /// result: a conflict refuses that submission only; a storage failure throws (and the transaction, rolled back,
+    /// writes nothing).
+    static func store(_ db: Database, _ batch: [Submission], ruleset: String, at now: Date) throws -> [Result<SubmissionResult, StoreError>] {
+        var chain = try AuditChain(db)
+        // The submitting users are checked in the same transaction, so a user disabled a moment ago submits nothing.
+        var refusals: [String: StoreError?] = [:]
+        for name in Set(batch.map(\.actor)) {
+            do {
+                let actor = try Store.loadActor(db, name)
+                refusals[name] = actor.has(.intake) ? .none : StoreError(.forbidden, "\(name) does not have the intake role")
+            } catch let error as WorkflowError {
+                refusals[name] = StoreError(.forbidden, error.message)
             }
-            var rows = IntakeRows(db, ruleset: ruleset, at: now, chain: &chain)
-            var results: [Result<SubmissionResult, StoreError>] = []
-            results.reserveCapacity(batch.count)
-            var start = batch.startIndex
-            while start < batch.endIndex {
-                // The longest run (up to a group) of submissions the fast path may take, in arrival order.
-                var end = start
-                while end < batch.endIndex, end - start < IntakeRows.groupSize, refusals[batch[end].actor] ?? nil == nil,
-                      rows.accepts(batch[end]) {
-                    end += 1
-                }
-                if end > start, let stored = try rows.insertFirstVersions(batch[start..<end], chain: &chain) {
-                    results.append(contentsOf: stored.lazy.map { .success($0) })
-                    start = end
-                    continue
-                }
-                // One by one: the group held a known or repeated number, or batch[start] is refused or not for the
-                // fast path.
-                for submission in batch[start..<max(end, start + 1)] {
-                    if let refusal = refusals[submission.actor] ?? nil {
-                        results.append(.failure(refusal))
-                    } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
-                        results.append(.success(result))
-                    } else {
-                        try rows.flush()
-                        results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
-                    }
-                }
-                start = max(end, start + 1)
-            }
-            try rows.flush()
-            return results
         }
+        var rows = IntakeRows(db, ruleset: ruleset, at: now, chain: &chain)
+        var results: [Result<SubmissionResult, StoreError>] = []
+        results.reserveCapacity(batch.count)
+        // Which submissions the fast path may take, worked out once (one dictionary lookup each).
+        let fast = batch.map { (refusals[$0.actor] ?? nil) == nil && IntakeRows.accepts($0, ruleset: ruleset) }
+        var start = batch.startIndex
+        while start < batch.endIndex {
+            // The longest run (up to a group) of submissions the fast path may take, in arrival order.
+            var end = start
+            while end < batch.endIndex, end - start < IntakeRows.groupSize, fast[end] { end += 1 }
+            if end > start, let stored = try rows.insertFirstVersions(of: batch, start..<end, chain: &chain) {
+                results.append(contentsOf: stored.lazy.map { .success($0) })
+                start = end
+                continue
+            }
+            // One by one: the group held a known or repeated number, or batch[start] is refused or not for the
+            // fast path.
+            for submission in batch[start..<max(end, start + 1)] {
+                if let refusal = refusals[submission.actor] ?? nil {
+                    results.append(.failure(refusal))
+                } else if let result = try rows.insertFirstVersion(submission, chain: &chain) {
+                    results.append(.success(result))
+                } else {
+                    try rows.flush()
+                    results.append(try Store.intake(db, submission, ruleset: ruleset, at: now, chain: &chain))
+                }
+            }
+            start = max(end, start + 1)
+        }
+        try rows.flush()
+        return results
     }
 
     /// Any submission intake's fast path does not take: a known number already stored (duplicate, conflict, next

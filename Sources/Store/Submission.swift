@@ -2,28 +2,29 @@ import Foundation
 import RuleEngine
 
 /// An application evaluated and ready to be stored: everything the write transaction needs, computed before
-/// it so the transaction stays short.
-struct Submission: Sendable {
-    var body: [UInt8]
-    var actor: String
-    var inputHash: String
+/// it so the transaction stays short. A class: a submission is handed from its caller to the pending queue, a
+/// batch and the transaction, and copying a struct of a dozen strings and arrays retained each of them every time.
+final class Submission: Sendable {
+    let body: [UInt8]
+    let actor: String
+    let inputHash: String
     /// The application number from the application, or nil when intake must assign one.
-    var applicationID: String?
-    var outcome: Outcome
-    var decisionJSON: String
-    var reasons: [String]
-    var levels: [(tier: Int, slaHours: Int)]
+    let applicationID: String?
+    let outcome: Outcome
+    let decisionJSON: String
+    let reasons: [String]
+    let levels: [(tier: Int, slaHours: Int)]
     /// The reason codes as one JSON array (`["R1","R2"]`), as the decision row and the audit record hold them.
-    var reasonsJSON: String
+    let reasonsJSON: String
     /// The audit details of a first version, rendered ahead of the transaction (only the hash chain is sequential);
     /// the transaction renders them again only for a later version.
-    var submitDetail: String
-    var decideDetail: String
+    let submitDetail: String
+    let decideDetail: String
     /// For a referral: the `case.open` audit detail and the history note.
-    var openDetail: String
-    var openNote: String
+    let openDetail: String
+    let openNote: String
     /// The ruleset the decide detail names (the transaction re-renders it for any other).
-    var ruleset: String
+    let ruleset: String
 
     init(body: [UInt8], actor: String, inputHash: String, applicationID: String?, outcome: Outcome, decisionJSON: String,
          reasons: [String], levels: [(tier: Int, slaHours: Int)], ruleset: String) {
