@@ -32,8 +32,10 @@ public final class BlockEvaluator {
     let grades: Slots<Int32>
     let routes: Slots<Int32>
     let malformed: Slots<Bool>
-    /// Scratch: one characteristic's matched bins; a column of missing values for characteristics without one.
-    let column: Slots<Int32>
+    /// Scratch: one characteristic's matched bin, or the route taken; which applications wait for a route; a
+    /// column of missing values for characteristics without a value.
+    let column: Slots<Double>
+    let pending: Slots<Double>
     let missingColumn: Slots<Double>
     /// Each application's number: `identifiers[identifierStarts[l] ..< identifierStarts[l + 1]]`, or absent.
     @exclusivity(unchecked) var identifiers: [UInt8] = []
@@ -69,7 +71,8 @@ public final class BlockEvaluator {
         grades = .allocate(repeating: -1, count: width)
         routes = .allocate(repeating: -1, count: width)
         malformed = .allocate(repeating: false, count: width)
-        column = .allocate(repeating: -1, count: width)
+        column = .allocate(repeating: 0, count: width)
+        pending = .allocate(repeating: 0, count: width)
         missingColumn = .allocate(repeating: .nan, count: width)
         identifierStarts = .allocate(repeating: 0, count: width + 1)
         identifierPresent = .allocate(repeating: false, count: width)
@@ -95,6 +98,7 @@ public final class BlockEvaluator {
         routes.deallocate()
         malformed.deallocate()
         column.deallocate()
+        pending.deallocate()
         missingColumn.deallocate()
         identifierStarts.deallocate()
         identifierPresent.deallocate()
@@ -243,7 +247,8 @@ public final class BlockEvaluator {
     }
 
     /// Points per characteristic (first matching bin), then each application's score, reasons and grade. The
-    /// per-application loops select instead of branching: which bin matches is data, not a pattern.
+    /// per-application loops compute in `Double`s with arithmetic instead of branches (which bin matches is
+    /// data, not a pattern), so that they vectorize.
     private func scoreCard(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
                            code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
         let characteristics = p.characteristicValues.count
@@ -252,38 +257,32 @@ public final class BlockEvaluator {
         for characteristic in 0..<characteristics {
             let valueRegister = Int(p.characteristicValues[characteristic])
             let values = UnsafePointer(valueRegister >= 0 ? r + valueRegister * w : missingColumn.base)
-            for lane in 0..<n { column[lane] = -1 }
-            var open = n
-            for index in Int(p.binStarts[characteristic])..<Int(p.binStarts[characteristic + 1]) where open > 0 {
+            // The matched bin's number + 1, or 0 while none has.
+            for lane in 0..<n { column[lane] = 0 }
+            for index in Int(p.binStarts[characteristic])..<Int(p.binStarts[characteristic + 1]) {
                 let bin = p.bins[index]
-                let number = Int32(index)
-                var hits = 0
-                /// Arithmetic, not a branch or a select (which compiles to one): the column is -1 until a hit.
-                @inline(__always) func take(_ hit: Int, _ lane: Int, _ number: Int32) {
-                    column[lane] += Int32(truncatingIfNeeded: hit) &* (number &+ 1)
-                    scores[lane] += Double(hit) * bin.points
-                }
+                let number = Double(index + 1), points = bin.points
                 if bin.isCondition {
                     interpretBlock(bin.condition, code: code, pool: pool, registers: r, width: w, count: n)
                     let conditions = UnsafePointer(r + Int(bin.condition.result) * w)
                     for lane in 0..<n {
-                        let hit = (column[lane] < 0 ? 1 : 0) & (conditions[lane] == 1 ? 1 : 0)
-                        take(hit, lane, number)
-                        hits += hit
+                        let hit = (column[lane] == 0 ? 1.0 : 0) * (conditions[lane] == 1 ? 1.0 : 0)
+                        column[lane] += hit * number
+                        scores[lane] += hit * points
                     }
                 } else {
-                    let missing = bin.matchesMissing ? 1 : 0
+                    let lowest = bin.lowest, highest = bin.highest, missing = bin.matchesMissing ? 1.0 : 0
                     for lane in 0..<n {
                         let value = values[lane]
-                        let inside = (value >= bin.lowest ? 1 : 0) & (value <= bin.highest ? 1 : 0)
-                        let hit = (column[lane] < 0 ? 1 : 0) & (inside | ((value.isNaN ? 1 : 0) & missing))
-                        take(hit, lane, number)
-                        hits += hit
+                        // A missing value is never inside, so `inside + missing` is at most 1.
+                        let inside = (value >= lowest ? 1.0 : 0) * (value <= highest ? 1.0 : 0)
+                        let hit = (column[lane] == 0 ? 1.0 : 0) * (inside + (value.isNaN ? missing : 0))
+                        column[lane] += hit * number
+                        scores[lane] += hit * points
                     }
                 }
-                open -= hits
             }
-            for lane in 0..<n { matchedBins[lane * characteristics + characteristic] = column[lane] }
+            for lane in 0..<n { matchedBins[lane * characteristics + characteristic] = Int32(column[lane]) - 1 }
         }
         let scoreRegister = r + p.scoreRegister * w, gradeRegister = r + p.gradeRegister * w
         for lane in 0..<n {
@@ -300,28 +299,41 @@ public final class BlockEvaluator {
         }
     }
 
-    /// First-match routing of the applications still `referred` (valid and not knocked out).
+    /// First-match routing of the applications still `referred` (valid and not knocked out), in `Double`s
+    /// with arithmetic as in `scoreCard`.
     private func route(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
                        code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        let routes = self.routes.base, outcomes = self.outcomes.base
-        var open = 0
-        for lane in 0..<n where outcomes[lane] == .referred { open += 1 }
-        for index in 0..<p.routeRanges.count where open > 0 {
-            var conditions = UnsafePointer(missingColumn.base)
+        // The route taken + 1 (0 while none is); `open` is 1 while an application still waits for a route.
+        let column = self.column.base, open = self.pending.base
+        var any = false
+        for lane in 0..<n {
+            let routable = outcomes[lane] == .referred
+            column[lane] = 0
+            open[lane] = routable ? 1 : 0
+            any = any || routable
+        }
+        guard any else { return }
+        for index in 0..<p.routeRanges.count {
+            let number = Double(index + 1)
             if let range = p.routeRanges[index] {
                 interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
-                conditions = UnsafePointer(r + Int(range.result) * w)
+                let conditions = UnsafePointer(r + Int(range.result) * w)
+                for lane in 0..<n {
+                    let take = open[lane] * (conditions[lane] == 1 ? 1.0 : 0)
+                    column[lane] += take * number
+                    open[lane] -= take
+                }
+            } else {
+                for lane in 0..<n {
+                    column[lane] += open[lane] * number
+                    open[lane] = 0
+                }
             }
-            let always = p.routeRanges[index] == nil ? 1 : 0
-            let number = Int32(index), outcome = p.routeOutcomes[index]
-            // Arithmetic instead of branches (see scoreCard); a route not yet taken is -1.
-            let raw = UnsafeMutableRawPointer(outcomes).assumingMemoryBound(to: UInt8.self)
-            for lane in 0..<n {
-                let take = (routes[lane] < 0 ? 1 : 0) & (outcomes[lane] == .referred ? 1 : 0) & (always | (conditions[lane] == 1 ? 1 : 0))
-                routes[lane] += Int32(truncatingIfNeeded: take) &* (number &+ 1)
-                raw[lane] = raw[lane] &+ UInt8(truncatingIfNeeded: take) &* (outcome.rawValue &- raw[lane])
-                open -= take
-            }
+        }
+        for lane in 0..<n where column[lane] > 0 {
+            let route = Int(column[lane]) - 1
+            routes[lane] = Int32(route)
+            outcomes[lane] = p.routeOutcomes[route]
         }
     }
 

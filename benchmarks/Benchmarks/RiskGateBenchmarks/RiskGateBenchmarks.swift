@@ -3,6 +3,7 @@
 //
 //   evaluate/*     Evaluator.evaluate(DecodedApplication): validation, values, scorecard, knock-outs, routing
 //                  on applications decoded up front. One core. Target: >= 3 M decisions/s, 0 allocations.
+//   block/*        the same applications through a BlockEvaluator, 64 per block (what `riskgate score` runs).
 //   json/*         Evaluator.evaluate(json:) (+ writeDecision(to:) into a reused buffer): bytes in, bytes out.
 //   batch/*        BatchScorer.score(chunk:into:) on an 8 MiB chunk of JSONL, as `riskgate score` calls it.
 //   harness/*      the same loop around nothing: what the harness itself costs and allocates per sample.
@@ -68,6 +69,31 @@ let benchmarks: @Sendable () -> Void = {
     registerEvaluate("evaluate/decoded declined", { Workload.shared.decoded(where: .declined) })
     registerEvaluate("evaluate/decoded referred", { Workload.shared.decoded(where: .referred) })
     registerEvaluate("evaluate/decoded invalid", { Workload.shared.decoded(where: .invalid) })
+
+    // 1b. The same applications decided 64 at a time by a BlockEvaluator (appending them is measured too).
+    Benchmark("block/decoded mix, 64 per block", configuration: .init(metrics: [.throughput, .wallClock, .mallocCountTotal, .mallocBytesCount],
+                                                                       scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 1_000_000)) { benchmark, cursor in
+        let applications = cursor.input.applications, block = cursor.input.block
+        var next = cursor.next
+        var approved = 0, done = 0
+        benchmark.startMeasurement()
+        while done < benchmark.scaledIterations.count {
+            block.reset()
+            while !block.isFull, done + block.count < benchmark.scaledIterations.count {
+                block.append(applications[next])
+                next += 1
+                if next == applications.count { next = 0 }
+            }
+            block.evaluate()
+            for lane in 0..<block.count where block.outcome(lane) == .approved { approved += 1 }
+            done += block.count
+        }
+        benchmark.stopMeasurement()
+        cursor.next = next
+        blackHole(approved)
+    } setup: {
+        Cursor((applications: Workload.shared.decoded, block: BlockEvaluator(policy: Workload.shared.policy)))
+    }
 
     let jsonMetrics: [BenchmarkMetric] = [.throughput, .wallClock, .mallocCountTotal, .mallocBytesCount]
 
