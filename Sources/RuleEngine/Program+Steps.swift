@@ -61,27 +61,22 @@ extension Program {
     /// `reasons` and returns how many.
     @inline(__always)
     func rankReasons(matched: UnsafePointer<Int32>, into reasons: UnsafeMutablePointer<Int32>) -> Int {
-        let bins = self.bins.base
+        let bins = self.bins.base, lost = binLost.base
         var count = 0
         while count < maximumReasons {
             var best = -1
             var bestLost = -Double.infinity
             for characteristic in 0..<characteristicValues.count {
                 let bin = Int(matched[characteristic])
-                guard bin >= 0 else { continue }
-                let reason = bins[bin].reason
-                guard reason >= 0 else { continue }
+                guard bin >= 0, bins[bin].reason >= 0, lost[bin] > bestLost else { continue }
                 var taken = false
-                for k in 0..<count where reasons[k] == reason { taken = true }
+                for k in 0..<count where reasons[k] == bins[bin].reason { taken = true }
                 guard !taken else { continue }
-                let lost = characteristicMaximum[characteristic] - bins[bin].points
-                if lost > bestLost {
-                    best = characteristic
-                    bestLost = lost
-                }
+                best = bin
+                bestLost = lost[bin]
             }
             guard best >= 0 else { break }
-            reasons[count] = bins[Int(matched[best])].reason
+            reasons[count] = bins[best].reason
             count += 1
         }
         return count

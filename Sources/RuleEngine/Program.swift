@@ -27,6 +27,8 @@ struct Program {
     let characteristicMaximum: Slots<Double>
     let binStarts: Slots<Int32>
     let bins: Slots<Bin>
+    /// Per bin, the points its characteristic loses when it matches (maximum − points), for ranking reasons.
+    let binLost: Slots<Double>
     let gradeMinimums: Slots<Double>
     let routeRanges: Slots<CodeRange?>
     let routeOutcomes: Slots<Outcome>
@@ -55,6 +57,13 @@ struct Program {
         characteristicMaximum = .allocate(copying: policy.characteristicMaximum)
         binStarts = .allocate(copying: policy.binStarts)
         bins = .allocate(copying: policy.bins)
+        var lost: [Double] = []
+        for characteristic in policy.characteristicValues.indices {
+            for bin in Int(policy.binStarts[characteristic])..<Int(policy.binStarts[characteristic + 1]) {
+                lost.append(policy.characteristicMaximum[characteristic] - policy.bins[bin].points)
+            }
+        }
+        binLost = .allocate(copying: lost)
         gradeMinimums = .allocate(copying: policy.gradeMinimums)
         routeRanges = .allocate(copying: policy.routeRanges)
         routeOutcomes = .allocate(copying: policy.routeOutcomes)
@@ -89,6 +98,7 @@ struct Program {
         characteristicMaximum.deallocate()
         binStarts.deallocate()
         bins.deallocate()
+        binLost.deallocate()
         gradeMinimums.deallocate()
         routeRanges.deallocate()
         routeOutcomes.deallocate()
