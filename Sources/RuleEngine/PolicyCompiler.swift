@@ -158,15 +158,10 @@ struct Emitter {
     static func valuesRead(by expression: TypedExpression) -> [Int] {
         var found: [Int] = []
         func walk(_ e: TypedExpression) {
-            switch e.kind {
-            case .constant, .field, .score, .grade, .contains: break
-            case .value(let index): if !found.contains(index) { found.append(index) }
-            case .table(_, let key): walk(key)
-            case .unary(_, let operand): walk(operand)
-            case .binary(_, let lhs, let rhs): walk(lhs); walk(rhs)
-            case .conditional(let c, let a, let b): walk(c); walk(a); walk(b)
-            case .enumMembership(let operand, _, _), .numberMembership(let operand, _, _): walk(operand)
-            case .call(_, let arguments): arguments.forEach(walk)
+            if case .value(let index) = e.kind {
+                if !found.contains(index) { found.append(index) }
+            } else {
+                e.operands.forEach(walk)
             }
         }
         walk(expression)

@@ -141,16 +141,10 @@ struct CheckerState {
         var result: [Int] = []
         func visit(_ node: TypedExpression) {
             switch node.kind {
-            case .constant, .score, .grade: break
             case .field(let index): if !result.contains(index) { result.append(index) }
             case .contains(let field, _): if !result.contains(field) { result.append(field) }
             case .value(let index): for field in valueFieldReads[index] where !result.contains(field) { result.append(field) }
-            case .table(_, let key): visit(key)
-            case .unary(_, let operand): visit(operand)
-            case .binary(_, let lhs, let rhs): visit(lhs); visit(rhs)
-            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
-            case .enumMembership(let operand, _, _), .numberMembership(let operand, _, _): visit(operand)
-            case .call(_, let arguments): arguments.forEach(visit)
+            default: node.operands.forEach(visit)
             }
         }
         visit(expression)

@@ -31,6 +31,19 @@ public struct TypedExpression: Sendable, Hashable {
     public var mayBeMissing: Bool
     public var location: SourceLocation
 
+    /// The expressions this one is made of, in evaluation order (none for a leaf).
+    public var operands: [TypedExpression] {
+        switch kind {
+        case .constant, .field, .value, .score, .grade, .contains: return []
+        case .table(_, let key): return [key]
+        case .unary(_, let operand): return [operand]
+        case .binary(_, let lhs, let rhs): return [lhs, rhs]
+        case .conditional(let condition, let then, let otherwise): return [condition, then, otherwise]
+        case .enumMembership(let operand, _, _), .numberMembership(let operand, _, _): return [operand]
+        case .call(_, let arguments): return arguments
+        }
+    }
+
     public init(_ kind: Kind, type: ValueType, mayBeMissing: Bool, at location: SourceLocation) {
         self.kind = kind
         self.type = type
