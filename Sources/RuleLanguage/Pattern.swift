@@ -99,7 +99,22 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the whole of `utf8` (valid UTF-8) matches.
     public func matches(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        if let single = singleSet { return matchesSingleSet(single.set, single.minimum, single.maximum, utf8) }
+        simulate(utf8, steps: nil)
+    }
+
+    /// How many (position, character) pairs matching `text` examines: what its running time is proportional to,
+    /// for tests that the matcher stays linear without timing it.
+    func steps(_ text: String) -> Int {
+        var copy = text, steps = 0
+        _ = copy.withUTF8 { simulate($0, steps: &steps) }
+        return steps
+    }
+
+    private func simulate(_ utf8: UnsafeBufferPointer<UInt8>, steps: UnsafeMutablePointer<Int>?) -> Bool {
+        if let single = singleSet {
+            steps?.pointee += utf8.count
+            return matchesSingleSet(single.set, single.minimum, single.maximum, utf8)
+        }
         let count = elements.count
         let words = count / 64 + 1
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words * 2) { buffer in
@@ -117,6 +132,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
                     while bits != 0 {
                         let position = word << 6 | bits.trailingZeroBitCount
                         bits &= bits - 1
+                        steps?.pointee += 1
                         guard position < count, accepts(position, scalar) else { continue }
                         any = true
                         insertClosure(repeats[position] ? position : position + 1, into: next)
