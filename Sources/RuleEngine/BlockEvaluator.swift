@@ -1,5 +1,3 @@
-import RuleLanguage
-
 /// Decides a block of up to `width` applications at once: each instruction of the program runs for every
 /// application of the block before the next instruction (register k of application l is at
 /// `registers[k * width + l]`), so the interpreter dispatches once per instruction per block instead of once

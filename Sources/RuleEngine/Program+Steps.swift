@@ -20,7 +20,7 @@ extension Program {
         case .formatError: kind = .format
         case .enumError: kind = .enumeration
         case .present:
-            if let range = fieldRanges[field], !range.contains(value) { kind = .range }
+            if !(value >= fieldLowest[field] && value <= fieldHighest[field]) { kind = .range }
         }
         if kind != nil {
             value = .nan

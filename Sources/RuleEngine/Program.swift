@@ -10,9 +10,8 @@ struct Program {
     let fieldRequired: Slots<Bool>
     let fieldDefaults: Slots<Double>
     let fieldDefaultMasks: Slots<Double>
-    let fieldRanges: Slots<Interval?>
-    /// Each field's range as closed bounds (open ends moved inward, no range: ±infinity), for a test
-    /// without branches: `lowest <= value <= highest`.
+    /// Each field's range as closed bounds (open ends moved inward; no range: ±infinity), so that the range
+    /// check is `lowest <= value <= highest` (a present field's value is never missing).
     let fieldLowest: Slots<Double>
     let fieldHighest: Slots<Double>
     let valuesRange: CodeRange
@@ -42,7 +41,6 @@ struct Program {
         fieldRequired = .allocate(copying: policy.fieldRequired)
         fieldDefaults = .allocate(copying: policy.fieldDefaults)
         fieldDefaultMasks = .allocate(copying: policy.fieldDefaultMasks)
-        fieldRanges = .allocate(copying: policy.fieldRanges)
         fieldLowest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.lowest) ?? -.infinity })
         fieldHighest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.highest) ?? .infinity })
         valuesRange = policy.valuesRange
@@ -87,7 +85,6 @@ struct Program {
         fieldRequired.deallocate()
         fieldDefaults.deallocate()
         fieldDefaultMasks.deallocate()
-        fieldRanges.deallocate()
         fieldLowest.deallocate()
         fieldHighest.deallocate()
         checkRanges.deallocate()
