@@ -148,6 +148,52 @@ extension Store {
             ALTER TABLE users ADD COLUMN password_changed_at REAL;
             """)
         }
+        migrator.registerMigration("v3: applications and decisions stored in arrival order") { db in
+            // Both tables were clustered on the application number (WITHOUT ROWID), so each new row, with its
+            // body or decision JSON, went into the middle of the table: with numbers that do not arrive in order
+            // (UUIDs, branch prefixes) every application rewrote two random full pages at commit. As rowid tables
+            // their rows are appended, and only the narrow primary-key index takes the random insert. Same
+            // columns, keys and constraints; rebuilt the way SQLite's ALTER TABLE documentation describes (GRDB
+            // runs migrations with foreign keys off and checks them before committing).
+            try db.execute(sql: """
+            CREATE TABLE applications_v3 (
+                id TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                received_at REAL NOT NULL,
+                submitted_by TEXT NOT NULL,
+                assigned_id INTEGER NOT NULL CHECK (assigned_id IN (0, 1)),
+                body BLOB NOT NULL,
+                input_hash TEXT NOT NULL,
+                PRIMARY KEY (id, version)
+            );
+            INSERT INTO applications_v3 (id, version, received_at, submitted_by, assigned_id, body, input_hash)
+                SELECT id, version, received_at, submitted_by, assigned_id, body, input_hash FROM applications
+                ORDER BY received_at, id, version;
+            DROP TABLE applications;
+            ALTER TABLE applications_v3 RENAME TO applications;
+            CREATE TABLE decisions_v3 (
+                application_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                ruleset TEXT NOT NULL REFERENCES rulesets(version),
+                input_hash TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('invalid', 'declined', 'approved', 'referred')),
+                reasons TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                decided_by TEXT NOT NULL,
+                decided_at REAL NOT NULL,
+                PRIMARY KEY (application_id, version),
+                FOREIGN KEY (application_id, version) REFERENCES applications(id, version)
+            );
+            INSERT INTO decisions_v3 (application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
+                SELECT application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at
+                FROM decisions ORDER BY decided_at, application_id, version;
+            DROP TABLE decisions;
+            ALTER TABLE decisions_v3 RENAME TO decisions;
+            CREATE TRIGGER decisions_retention BEFORE DELETE ON decisions
+                WHEN OLD.decided_at > unixepoch('now') - 25 * 2629746
+                BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
+            """)
+        }
         return migrator
     }()
 }

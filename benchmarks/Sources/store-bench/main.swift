@@ -26,8 +26,24 @@ let (policy, diagnostics, ruleSet) = RuleFiles.compile(directory: root + "/rules
 guard let policy, let ruleSet else { fatalError("\(diagnostics)") }
 
 /// A referred application (grade C, route R7: one tier-1 level, 8 h), made unique by its number.
+/// STORE_BENCH_IDS=random gives each application a random-looking number (a UUID-shaped hash of its index), as lenders
+/// that number applications with UUIDs do; the default `B-<index>` numbers arrive nearly in key order.
+let randomIDs = ProcessInfo.processInfo.environment["STORE_BENCH_IDS"] == "random"
+
+func number(_ index: Int) -> String {
+    guard randomIDs else { return "B-\(index)" }
+    var state = UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15
+    var digits = ""
+    for position in 0..<32 {
+        state = (state ^ (state >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        if [8, 12, 16, 20].contains(position) { digits += "-" }
+        digits += String(state >> 60, radix: 16)
+    }
+    return digits
+}
+
 func application(_ index: Int) -> [UInt8] {
-    Array(#"{"application_id":"B-\#(index)","product":"personal","amount":\#(10000 + index % 997),"term_months":36,"applicant":{"age":40,"annual_income":20000,"employment_status":"employed","employment_years":2,"credit_score":580,"monthly_debt":0,"delinquencies_24m":1},"documents":["id","income_proof"]}"#.utf8)
+    Array(#"{"application_id":"\#(number(index))","product":"personal","amount":\#(10000 + index % 997),"term_months":36,"applicant":{"age":40,"annual_income":20000,"employment_status":"employed","employment_years":2,"credit_score":580,"monthly_debt":0,"delinquencies_24m":1},"documents":["id","income_proof"]}"#.utf8)
 }
 
 func freshStore() throws -> (Store, String) {
@@ -176,4 +192,4 @@ case "rows":
 default:
     print("usage: store-bench intake [COUNT] [CONCURRENCY] | queue [OPEN] [OPS] | rows [COUNT]")
 }
-try? FileManager.default.removeItem(atPath: folder)
+if ProcessInfo.processInfo.environment["STORE_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: folder) } else { print("kept \(folder)") }
