@@ -56,13 +56,23 @@ extension Store {
             caseID = id
         } else {
             guard actor.has(.approver) else { throw WorkflowError(.forbidden, "\(actor.name) is not an approver") }
+            // The first case in queue order among the queued ones and the claimed ones whose lease ran out, each
+            // read through its own index so that the cases other approvers hold are never stepped over.
             guard let next = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT id FROM cases
-                WHERE status IN ('queued', 'claimed') AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
-                  AND tier <= ? AND submitted_by <> ?
-                  AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?)
-                ORDER BY due_at, created_at LIMIT 1
-                """), arguments: [now.timeIntervalSince1970, actor.tier, actor.name, actor.name]) else {
+                SELECT id FROM (
+                    SELECT * FROM (
+                        SELECT id, due_at, created_at FROM cases INDEXED BY cases_queued
+                        WHERE status = 'queued' AND tier <= ?2 AND submitted_by <> ?3
+                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?3)
+                        ORDER BY due_at, created_at LIMIT 1)
+                    UNION ALL
+                    SELECT * FROM (
+                        SELECT id, due_at, created_at FROM cases INDEXED BY cases_leases
+                        WHERE status = 'claimed' AND lease_expires_at <= ?1 AND tier <= ?2 AND submitted_by <> ?3
+                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?3)
+                        ORDER BY due_at, created_at LIMIT 1)
+                ) ORDER BY due_at, created_at LIMIT 1
+                """), arguments: [now.timeIntervalSince1970, actor.tier, actor.name]) else {
                 throw StoreError(.notFound, "no case is waiting for tier \(actor.tier) or below")
             }
             caseID = next

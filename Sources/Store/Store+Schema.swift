@@ -194,6 +194,15 @@ extension Store {
                 BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
             """)
         }
+        migrator.registerMigration("v4: take-next indexes") { db in
+            // Take-next walked `cases_open` in queue order and stepped over every claimed case on the way (with
+            // many approvers working, hundreds per call). Now queued cases have their own index in queue order,
+            // carrying what the tier and four-eyes filters read, and claims are found by when their lease expires.
+            try db.execute(sql: """
+            CREATE INDEX cases_queued ON cases (due_at, created_at, tier, submitted_by) WHERE status = 'queued';
+            CREATE INDEX cases_leases ON cases (lease_expires_at) WHERE status = 'claimed';
+            """)
+        }
         return migrator
     }()
 }

@@ -174,4 +174,26 @@ import Workflow
         let second = try await fixture.perform(.takeNext, by: "cora")
         #expect([first.caseID, second.caseID] == ["LATE", "SOON"])
     }
+
+    /// Take-next reads queued cases and expired claims through separate indexes; the queue order holds across both.
+    @Test(arguments: StoreKind.allCases)
+    func expiredClaimsAndQueuedCasesShareOneQueueOrder(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        _ = try await fixture.submit(Applications.tierOne("EARLY"))
+        fixture.clock.advance(60)
+        _ = try await fixture.submit(Applications.tierOne("MIDDLE"))
+        let lapsed = try await fixture.store.perform(.takeNext, by: "ana", at: fixture.clock.now, leaseSeconds: 2)
+        #expect(lapsed.caseID == "EARLY")
+        fixture.clock.advance(3)
+        // EARLY's claim expired and it is due before the queued MIDDLE.
+        #expect(try await fixture.perform(.takeNext, by: "sam").caseID == "EARLY")
+        let second = try await fixture.store.perform(.takeNext, by: "cora", at: fixture.clock.now, leaseSeconds: 2)
+        #expect(second.caseID == "MIDDLE")
+        fixture.clock.advance(3)
+        _ = try await fixture.submit(Applications.tierOne("LATE"))
+        // MIDDLE's claim expired and it is due before the queued LATE; EARLY is still sam's.
+        #expect(try await fixture.perform(.takeNext, by: "ana").caseID == "MIDDLE")
+        #expect(try await fixture.perform(.takeNext, by: "cora").caseID == "LATE")
+        await #expect(throws: StoreError.self) { try await fixture.perform(.takeNext, by: "sue") }
+    }
 }
