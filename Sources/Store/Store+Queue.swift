@@ -47,12 +47,20 @@ extension Store {
     /// Open cases at `tier` (or at every tier up to `upToTier`), earliest SLA due first, then oldest.
     public func queue(tier: Int? = nil, upToTier: Int? = nil, limit: Int = 100, at now: Date) async throws -> [QueueEntry] {
         try await writer.read { db in
-            var sql = "SELECT * FROM cases WHERE status IN ('queued', 'claimed')"
-            var arguments: StatementArguments = []
-            if let tier { sql += " AND tier = ?"; arguments += [tier] }
-            if let upToTier { sql += " AND tier <= ?"; arguments += [upToTier] }
-            sql += " ORDER BY due_at, created_at LIMIT ?"
-            arguments += [limit]
+            // Queued cases in queue order from their index, merged with the claimed ones (at most one per approver).
+            var filter = ""
+            var arguments: StatementArguments = [:]
+            if let tier { filter += " AND tier = :tier"; arguments += ["tier": tier] }
+            if let upToTier { filter += " AND tier <= :upToTier"; arguments += ["upToTier": upToTier] }
+            arguments += ["limit": limit]
+            let sql = """
+                SELECT * FROM (
+                    SELECT * FROM (SELECT * FROM cases INDEXED BY cases_queued WHERE status = 'queued'\(filter)
+                                   ORDER BY due_at, created_at LIMIT :limit)
+                    UNION ALL
+                    SELECT * FROM cases INDEXED BY cases_leases WHERE status = 'claimed'\(filter)
+                ) ORDER BY due_at, created_at LIMIT :limit
+                """
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Store.entry($0, at: now) }
         }
     }
@@ -85,11 +93,18 @@ extension Store {
             var byStatus: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM cases GROUP BY status") { byStatus[row["status"]] = row["n"] }
             var byTier: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT tier, count(*) AS n FROM cases WHERE status IN ('queued', 'claimed') GROUP BY tier") {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT tier, count(*) AS n FROM (
+                    SELECT tier FROM cases INDEXED BY cases_queued WHERE status = 'queued'
+                    UNION ALL SELECT tier FROM cases INDEXED BY cases_leases WHERE status = 'claimed'
+                ) GROUP BY tier
+                """) {
                 byTier[String(row["tier"] as Int)] = row["n"]
             }
-            let overdue = try Int.fetchOne(db, sql: "SELECT count(*) FROM cases WHERE status IN ('queued', 'claimed') AND due_at < ?",
-                                           arguments: [now.timeIntervalSince1970]) ?? 0
+            let overdue = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM cases INDEXED BY cases_queued WHERE status = 'queued' AND due_at < ?1)
+                     + (SELECT count(*) FROM cases INDEXED BY cases_leases WHERE status = 'claimed' AND due_at < ?1)
+                """, arguments: [now.timeIntervalSince1970]) ?? 0
             var byOutcome: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT d.outcome, count(*) AS n FROM decisions d

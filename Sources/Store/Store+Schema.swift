@@ -195,10 +195,13 @@ extension Store {
             """)
         }
         migrator.registerMigration("v4: take-next indexes") { db in
-            // Take-next walked `cases_open` in queue order and stepped over every claimed case on the way (with
-            // many approvers working, hundreds per call). Now queued cases have their own index in queue order,
-            // carrying what the tier and four-eyes filters read, and claims are found by when their lease expires.
+            // Take-next walked `cases_open` (queued and claimed cases in queue order) and stepped over every claimed
+            // case on the way: with many approvers working, hundreds per call. Queued cases now have their own
+            // index in queue order, carrying what the tier and four-eyes filters read, and claims are found by when
+            // their lease expires (there are at most as many as approvers at work). Queue listings and counts read
+            // both; intake still maintains one index per new case.
             try db.execute(sql: """
+            DROP INDEX cases_open;
             CREATE INDEX cases_queued ON cases (due_at, created_at, tier, submitted_by) WHERE status = 'queued';
             CREATE INDEX cases_leases ON cases (lease_expires_at) WHERE status = 'claimed';
             """)

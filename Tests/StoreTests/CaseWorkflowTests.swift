@@ -175,6 +175,32 @@ import Workflow
         #expect([first.caseID, second.caseID] == ["LATE", "SOON"])
     }
 
+    /// Listings and counts merge queued and claimed cases (kept in separate indexes) in one queue order.
+    @Test(arguments: StoreKind.allCases)
+    func queueListingsAndCountsCoverQueuedAndClaimedCases(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        _ = try await fixture.submit(Applications.tierOne("LATE"))          // tier 1, due in 8 h
+        fixture.clock.advance(60)
+        _ = try await fixture.submit(Applications.gradeD("SOON"))           // tier 2, due in 24 h
+        _ = try await fixture.submit(Applications.twoLevel("BIG"))          // tier 2, due in 72 h
+        _ = try await fixture.submit(Applications.tierOne("MID"))           // tier 1, due in 8 h, a minute after LATE
+        #expect(try await fixture.perform(.takeNext, by: "sam").caseID == "LATE")
+        let store = fixture.store
+        let all = try await store.queue(at: fixture.clock.now)
+        #expect(all.map(\.caseID) == ["LATE", "MID", "SOON", "BIG"])
+        #expect(all.map(\.status) == ["claimed", "queued", "queued", "queued"])
+        #expect(all.first?.holder == "sam")
+        #expect(try await store.queue(limit: 2, at: fixture.clock.now).map(\.caseID) == ["LATE", "MID"])
+        #expect(try await store.queue(tier: 2, at: fixture.clock.now).map(\.caseID) == ["SOON", "BIG"])
+        #expect(try await store.queue(upToTier: 1, at: fixture.clock.now).map(\.caseID) == ["LATE", "MID"])
+        let stats = try await store.stats(at: fixture.clock.now)
+        #expect(stats.openByTier == ["1": 2, "2": 2] && stats.overdue == 0)
+        // Nine hours on: both tier-1 cases are overdue, the claimed one too (its lease ran out: no holder shown).
+        fixture.clock.advance(9 * 3600)
+        #expect(try await store.stats(at: fixture.clock.now).overdue == 2)
+        #expect(try await store.queue(upToTier: 1, at: fixture.clock.now).map(\.holder) == [nil, nil])
+    }
+
     /// Take-next reads queued cases and expired claims through separate indexes; the queue order holds across both.
     @Test(arguments: StoreKind.allCases)
     func expiredClaimsAndQueuedCasesShareOneQueueOrder(_ kind: StoreKind) async throws {
