@@ -245,6 +245,11 @@ final class Connection: Sendable {
         }
     }
 
+    /// A request is being handled.
+    var isBusy: Bool {
+        state.withLockedValue { $0.busy }
+    }
+
     /// Marks the request done; true if shutdown began meanwhile (the connection should now close).
     func end() -> Bool {
         state.withLockedValue { state in

@@ -146,7 +146,8 @@ extension ServerCore {
                     connection.terminate(reason)
                     return
                 }
-            } else if now.timeIntervalSince(last) >= limits.idleBeforeAuth {
+            } else if !connection.isBusy, now.timeIntervalSince(last) >= limits.idleBeforeAuth {
+                // A login being checked is not idleness (password hashing can queue behind others on a busy server).
                 connection.terminate("idle before login")
                 return
             }

@@ -200,6 +200,17 @@ import Testing
         try await live.stop()
     }
 
+    /// A login still being checked is not idleness: real-cost password hashing (~0.4 s) outlasts a 0.2 s limit.
+    @Test func aLoginSlowerThanTheIdleLimitIsAnswered() async throws {
+        let live = try await LiveServer.start {
+            $0.limits.idleBeforeAuth = 0.2
+            $0.passwordParameters = .standard
+        }
+        let admin = try await live.adminClient()
+        #expect(try await admin.call("PING") == "OK PONG")
+        try await live.stop()
+    }
+
     @Test func pipelinedSubmissionsAnswerInOrder() async throws {
         let live = try await LiveServer.start()
         let admin = try await live.adminClient()
