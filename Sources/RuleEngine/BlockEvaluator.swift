@@ -23,6 +23,9 @@ public final class BlockEvaluator {
     /// Application-major: application l's list at `l * capacity`, its length in the counts.
     let errors: Slots<Int32>, errorCounts: Slots<Int32>, errorCapacity: Int
     let knockouts: Slots<Int32>, knockoutCounts: Slots<Int32>, knockoutCapacity: Int
+    /// Characteristic-major: the bin characteristic c of application l matched, + 1 (0: none), at `c * width + l`.
+    let matchedColumns: Slots<Int64>
+    /// Application-major matched bins (-1: none), only for policies whose reasons are not ranked by mask.
     let matchedBins: Slots<Int32>
     let reasons: Slots<Int32>, reasonCounts: Slots<Int32>, reasonCapacity: Int
     let outcomes: Slots<Outcome>
@@ -30,10 +33,8 @@ public final class BlockEvaluator {
     let grades: Slots<Int32>
     let routes: Slots<Int32>
     let malformed: Slots<Bool>
-    /// Scratch: one characteristic's matched bin, or the route taken; which applications wait for a route; a
-    /// column of missing values for characteristics without a value.
-    let column: Slots<Double>
-    let pending: Slots<Double>
+    /// Scratch: the route each application takes; a column of missing values for characteristics without a value.
+    let column: Slots<Int64>
     let missingColumn: Slots<Double>
     /// Each application's number: `identifiers[identifierStarts[l] ..< identifierStarts[l + 1]]`, or absent.
     @exclusivity(unchecked) var identifiers: [UInt8] = []
@@ -60,6 +61,7 @@ public final class BlockEvaluator {
         knockoutCapacity = max(policy.knockoutRanges.count, 1)
         knockouts = .allocate(repeating: 0, count: knockoutCapacity * width)
         knockoutCounts = .allocate(repeating: 0, count: width)
+        matchedColumns = .allocate(repeating: 0, count: max(policy.characteristicValues.count, 1) * width)
         matchedBins = .allocate(repeating: -1, count: max(policy.characteristicValues.count, 1) * width)
         reasonCapacity = max(policy.characteristicValues.count, 1)
         reasons = .allocate(repeating: 0, count: reasonCapacity * width)
@@ -70,7 +72,6 @@ public final class BlockEvaluator {
         routes = .allocate(repeating: -1, count: width)
         malformed = .allocate(repeating: false, count: width)
         column = .allocate(repeating: 0, count: width)
-        pending = .allocate(repeating: 0, count: width)
         missingColumn = .allocate(repeating: .nan, count: width)
         identifierStarts = .allocate(repeating: 0, count: width + 1)
         identifierPresent = .allocate(repeating: false, count: width)
@@ -87,6 +88,7 @@ public final class BlockEvaluator {
         errorCounts.deallocate()
         knockouts.deallocate()
         knockoutCounts.deallocate()
+        matchedColumns.deallocate()
         matchedBins.deallocate()
         reasons.deallocate()
         reasonCounts.deallocate()
@@ -96,7 +98,6 @@ public final class BlockEvaluator {
         routes.deallocate()
         malformed.deallocate()
         column.deallocate()
-        pending.deallocate()
         missingColumn.deallocate()
         identifierStarts.deallocate()
         identifierPresent.deallocate()
@@ -244,93 +245,111 @@ public final class BlockEvaluator {
         errorCounts[lane] += 1
     }
 
-    /// Points per characteristic (first matching bin), then each application's score, reasons and grade. The
-    /// per-application loops compute in `Double`s with arithmetic instead of branches (which bin matches is
-    /// data, not a pattern), so that they vectorize.
+    /// Which bin each characteristic matched (first match: the bins are tried last to first, each overwriting
+    /// the lanes it matches), then each application's score, reasons and grade from tables indexed by the
+    /// matched bin. The per-bin loops are branch-free selects (which bin matches is data, not a pattern).
     private func scoreCard(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
                            code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
         let characteristics = p.characteristicValues.count
-        let matchedBins = self.matchedBins.base, scores = self.scores.base, column = self.column.base
-        for lane in 0..<n { scores[lane] = p.base }
+        let matched = matchedColumns.base
         for characteristic in 0..<characteristics {
             let valueRegister = Int(p.characteristicValues[characteristic])
             let values = UnsafePointer(valueRegister >= 0 ? r + valueRegister * w : missingColumn.base)
-            // The matched bin's number + 1, or 0 while none has.
+            let start = Int(p.binStarts[characteristic]), end = Int(p.binStarts[characteristic + 1])
+            for index in start..<end where p.bins[index].isCondition {
+                interpretBlock(p.bins[index].condition, code: code, pool: pool, registers: r, width: w, count: n)
+            }
+            // The matched bin's number + 1, or 0 when none matches. Each select reads the old number first and
+            // tests without branches, so that the loops vectorize.
+            let column = matched + characteristic * w
             for lane in 0..<n { column[lane] = 0 }
-            for index in Int(p.binStarts[characteristic])..<Int(p.binStarts[characteristic + 1]) {
+            var index = end
+            while index > start {
+                index -= 1
                 let bin = p.bins[index]
-                let number = Double(index + 1), points = bin.points
+                let number = Int64(index + 1)
                 if bin.isCondition {
-                    interpretBlock(bin.condition, code: code, pool: pool, registers: r, width: w, count: n)
                     let conditions = UnsafePointer(r + Int(bin.condition.result) * w)
                     for lane in 0..<n {
-                        let hit = (column[lane] == 0 ? 1.0 : 0) * (conditions[lane] == 1 ? 1.0 : 0)
-                        column[lane] += hit * number
-                        scores[lane] += hit * points
+                        let old = column[lane]
+                        column[lane] = conditions[lane] == 1 ? number : old
+                    }
+                } else if bin.matchesMissing {
+                    let lowest = bin.lowest, highest = bin.highest
+                    for lane in 0..<n {
+                        let value = values[lane], old = column[lane]
+                        column[lane] = (value >= lowest && value <= highest) || value.isNaN ? number : old
                     }
                 } else {
-                    let lowest = bin.lowest, highest = bin.highest, missing = bin.matchesMissing ? 1.0 : 0
+                    let lowest = bin.lowest, highest = bin.highest
                     for lane in 0..<n {
-                        let value = values[lane]
-                        // A missing value is never inside, so `inside + missing` is at most 1.
-                        let inside = (value >= lowest ? 1.0 : 0) * (value <= highest ? 1.0 : 0)
-                        let hit = (column[lane] == 0 ? 1.0 : 0) * (inside + (value.isNaN ? missing : 0))
-                        column[lane] += hit * number
-                        scores[lane] += hit * points
+                        let value = values[lane], old = column[lane]
+                        column[lane] = value >= lowest && value <= highest ? number : old
                     }
                 }
             }
-            for lane in 0..<n { matchedBins[lane * characteristics + characteristic] = Int32(column[lane]) - 1 }
         }
         let scoreRegister = r + p.scoreRegister * w, gradeRegister = r + p.gradeRegister * w
+        let points = UnsafePointer(p.matchPoints.base), rankBits = UnsafePointer(p.matchRankBits.base)
+        // Every lane, invalid ones too (no branch on validity); an invalid application's score stays missing
+        // and its reasons and grade are never written out.
         for lane in 0..<n {
-            if outcomes[lane] == .invalid {
-                scores[lane] = .nan
-                continue
+            var total = p.base
+            var mask: UInt64 = 0
+            for characteristic in 0..<characteristics {
+                let k = Int(matched[characteristic &* w &+ lane])
+                total += points[k]
+                mask |= rankBits[k]
             }
-            reasonCounts[lane] = Int32(p.rankReasons(matched: matchedBins + lane * characteristics,
-                                                     into: reasons.base + lane * reasonCapacity))
-            let grade = p.grade(for: scores[lane])
+            let reasons = self.reasons.base + lane * reasonCapacity
+            if p.ranksByMask {
+                reasonCounts[lane] = Int32(p.reasons(ranked: mask, into: reasons))
+            } else {
+                let bins = matchedBins.base + lane * characteristics
+                for characteristic in 0..<characteristics { bins[characteristic] = Int32(matched[characteristic &* w &+ lane]) - 1 }
+                reasonCounts[lane] = Int32(p.rankReasons(matched: bins, into: reasons))
+            }
+            let grade = p.grade(for: total)
             grades[lane] = grade
-            scoreRegister[lane] = scores[lane]
+            scores[lane] = outcomes[lane] == .invalid ? .nan : total
+            scoreRegister[lane] = total
             gradeRegister[lane] = grade >= 0 ? Double(grade) : .nan
         }
     }
 
-    /// First-match routing of the applications still `referred` (valid and not knocked out), in `Double`s
-    /// with arithmetic as in `scoreCard`.
+    /// First-match routing of the applications still `referred` (valid and not knocked out): every route's
+    /// condition for the whole block, then the routes last to first, each overwriting the lanes it takes.
     private func route(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
                        code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
-        // The route taken + 1 (0 while none is); `open` is 1 while an application still waits for a route.
-        let column = self.column.base, open = self.pending.base
         var any = false
-        for lane in 0..<n {
-            let routable = outcomes[lane] == .referred
-            column[lane] = 0
-            open[lane] = routable ? 1 : 0
-            any = any || routable
-        }
+        for lane in 0..<n { any = any || outcomes[lane] == .referred }
         guard any else { return }
-        for index in 0..<p.routeRanges.count {
-            let number = Double(index + 1)
+        let routes = p.routeRanges.count
+        for index in 0..<routes {
             if let range = p.routeRanges[index] {
                 interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
-                let conditions = UnsafePointer(r + Int(range.result) * w)
-                for lane in 0..<n {
-                    let take = open[lane] * (conditions[lane] == 1 ? 1.0 : 0)
-                    column[lane] += take * number
-                    open[lane] -= take
-                }
-            } else {
-                for lane in 0..<n {
-                    column[lane] += open[lane] * number
-                    open[lane] = 0
-                }
             }
         }
-        for lane in 0..<n where column[lane] > 0 {
+        // The route taken + 1, or 0 when none is.
+        let column = self.column.base
+        for lane in 0..<n { column[lane] = 0 }
+        var index = routes
+        while index > 0 {
+            index -= 1
+            let number = Int64(index + 1)
+            if let range = p.routeRanges[index] {
+                let conditions = UnsafePointer(r + Int(range.result) * w)
+                for lane in 0..<n {
+                    let old = column[lane]
+                    column[lane] = conditions[lane] == 1 ? number : old
+                }
+            } else {
+                for lane in 0..<n { column[lane] = number }
+            }
+        }
+        for lane in 0..<n where outcomes[lane] == .referred && column[lane] > 0 {
             let route = Int(column[lane]) - 1
-            routes[lane] = Int32(route)
+            self.routes[lane] = Int32(route)
             outcomes[lane] = p.routeOutcomes[route]
         }
     }

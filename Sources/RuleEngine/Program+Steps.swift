@@ -48,11 +48,16 @@ extension Program {
     }
 
     /// The grade band of a score: the first whose minimum it reaches (the last band has none); -1 without grades.
+    /// Every band is tested, last to first, so that the loop does not branch on the score.
     @inline(__always)
     func grade(for total: Double) -> Int32 {
         guard gradeMinimums.count > 0 else { return -1 }
-        var band = 0
-        while band < gradeMinimums.count - 1, total < gradeMinimums[band] { band += 1 }
+        var band = gradeMinimums.count - 1
+        var index = band
+        while index > 0 {
+            index -= 1
+            band = total < gradeMinimums[index] ? band : index
+        }
         return Int32(band)
     }
 
@@ -61,6 +66,11 @@ extension Program {
     /// `reasons` and returns how many.
     @inline(__always)
     func rankReasons(matched: UnsafePointer<Int32>, into reasons: UnsafeMutablePointer<Int32>) -> Int {
+        if ranksByMask {
+            var mask: UInt64 = 0
+            for characteristic in 0..<characteristicValues.count { mask |= matchRankBits[Int(matched[characteristic]) + 1] }
+            return self.reasons(ranked: mask, into: reasons)
+        }
         let bins = self.bins.base, lost = binLost.base
         var count = 0
         while count < maximumReasons {
@@ -78,6 +88,35 @@ extension Program {
             guard best >= 0 else { break }
             reasons[count] = bins[best].reason
             count += 1
+        }
+        return count
+    }
+
+    /// `rankReasons` when `ranksByMask`: `mask` has the rank bit of every matched bin (`matchRankBits`), and
+    /// taking the set bits from the lowest is taking the candidates in ranking order, skipping codes taken.
+    /// The mask has at most one bit per characteristic, so as many rounds as characteristics take them all; a
+    /// fixed number of rounds without branches, since how many reasons an application has is data.
+    @inline(__always)
+    func reasons(ranked mask: UInt64, into reasons: UnsafeMutablePointer<Int32>) -> Int {
+        if rankCodesDistinct {
+            var mask = mask, count = 0
+            for round in 0..<min(rankRounds, maximumReasons) {
+                reasons[round] = rankCodes[mask.trailingZeroBitCount]
+                count += mask != 0 ? 1 : 0
+                mask &= mask &- 1
+            }
+            return count
+        }
+        var mask = mask, taken: UInt64 = 0, count = 0
+        for _ in 0..<rankRounds {
+            // No bit left: rank 64, whose code bit is 0 (never fresh).
+            let rank = mask.trailingZeroBitCount
+            mask &= mask &- 1
+            let bit = rankCodeBits[rank]
+            let fresh = (bit & ~taken != 0 ? 1 : 0) & (count < maximumReasons ? 1 : 0)
+            reasons[count] = rankCodes[rank]
+            taken |= bit
+            count += fresh
         }
         return count
     }

@@ -28,6 +28,21 @@ struct Program {
     let bins: Slots<Bin>
     /// Per bin, the points its characteristic loses when it matches (maximum − points), for ranking reasons.
     let binLost: Slots<Double>
+    /// Reasons ranked with bit masks (see `reasons(ranked:into:)`): true when the policy has at most 64 bins
+    /// with a reason and at most 64 reason codes, else `rankReasons` compares candidates one by one.
+    let ranksByMask: Bool
+    /// Indexed by a matched bin + 1 (0: no bin matched): the bin's points (-0.0 for none, since adding -0.0
+    /// leaves every total as it is) and its rank bit (0 for a bin without a reason).
+    let matchPoints: Slots<Double>
+    let matchRankBits: Slots<UInt64>
+    /// Per rank (0...64, 64 standing for no rank): the reason code and its bit (0 for rank 64).
+    let rankCodes: Slots<Int32>
+    let rankCodeBits: Slots<UInt64>
+    /// How many rounds `reasons(ranked:into:)` takes: at most one rank per characteristic.
+    let rankRounds: Int
+    /// Whether no two characteristics have a reason code in common, so that the ranked bits never repeat a
+    /// code (one bin matches per characteristic) and the first bits are the reasons.
+    let rankCodesDistinct: Bool
     let gradeMinimums: Slots<Double>
     let routeRanges: Slots<CodeRange?>
     let routeOutcomes: Slots<Outcome>
@@ -62,6 +77,39 @@ struct Program {
             }
         }
         binLost = .allocate(copying: lost)
+        // Ranks: the bins with a reason by lost points, most first, ties in characteristic (= bin) order; a bin
+        // whose lost points are NaN or -infinity is never a reason (`rankReasons` takes only `lost > best`).
+        let ranked = policy.bins.indices.filter { policy.bins[$0].reason >= 0 && lost[$0] > -.infinity }
+            .sorted { lost[$0] != lost[$1] ? lost[$0] > lost[$1] : $0 < $1 }
+        let codeCount = Int((policy.bins.map(\.reason).max() ?? -1) + 1)
+        ranksByMask = ranked.count <= 64 && codeCount <= 64
+        var rankBits = [UInt64](repeating: 0, count: policy.bins.count + 1)
+        if ranksByMask {
+            for (rank, bin) in ranked.enumerated() { rankBits[bin + 1] = 1 << UInt64(rank) }
+        }
+        matchPoints = .allocate(copying: [-0.0] + policy.bins.map(\.points))
+        matchRankBits = .allocate(copying: rankBits)
+        var codes = [Int32](repeating: 0, count: 65), codeBits = [UInt64](repeating: 0, count: 65)
+        if ranksByMask {
+            for (rank, bin) in ranked.enumerated() {
+                codes[rank] = policy.bins[bin].reason
+                codeBits[rank] = 1 << UInt64(policy.bins[bin].reason)
+            }
+        }
+        rankCodes = .allocate(copying: codes)
+        rankCodeBits = .allocate(copying: codeBits)
+        rankRounds = min(policy.characteristicValues.count, ranked.count)
+        var owners: [Int32: Int] = [:]
+        var distinct = true
+        for characteristic in policy.characteristicValues.indices {
+            for bin in Int(policy.binStarts[characteristic])..<Int(policy.binStarts[characteristic + 1]) {
+                let code = policy.bins[bin].reason
+                guard code >= 0 else { continue }
+                if let owner = owners[code], owner != characteristic { distinct = false }
+                owners[code] = characteristic
+            }
+        }
+        rankCodesDistinct = distinct
         gradeMinimums = .allocate(copying: policy.gradeMinimums)
         routeRanges = .allocate(copying: policy.routeRanges)
         routeOutcomes = .allocate(copying: policy.routeOutcomes)
@@ -96,6 +144,10 @@ struct Program {
         binStarts.deallocate()
         bins.deallocate()
         binLost.deallocate()
+        matchPoints.deallocate()
+        matchRankBits.deallocate()
+        rankCodes.deallocate()
+        rankCodeBits.deallocate()
         gradeMinimums.deallocate()
         routeRanges.deallocate()
         routeOutcomes.deallocate()
