@@ -18,7 +18,9 @@ public final class BlockEvaluator {
     let program: Program
     let registers: Slots<Double>
     /// Field-major, like the registers: field f of application l at `f * width + l`.
-    let states: Slots<FieldState>
+    /// Each field's `FieldState` as a `Double` (its raw value), so that validation compares it in the same
+    /// vector lanes as the value.
+    let states: Slots<Double>
     let failed: Slots<Bool>
     /// Application-major: application l's list at `l * capacity`, its length in the counts.
     let errors: Slots<Int32>, errorCounts: Slots<Int32>, errorCapacity: Int
@@ -53,7 +55,7 @@ public final class BlockEvaluator {
         for (register, value) in template.enumerated() {
             (registers.base + register * width).update(repeating: value, count: width)
         }
-        states = .allocate(repeating: .absent, count: policy.fieldCount * width)
+        states = .allocate(repeating: Double(FieldState.absent.rawValue), count: policy.fieldCount * width)
         failed = .allocate(repeating: false, count: policy.fieldCount * width)
         errorCapacity = policy.fieldCount + policy.checkRanges.count + 1
         errors = .allocate(repeating: 0, count: errorCapacity * width)
@@ -150,11 +152,12 @@ public final class BlockEvaluator {
 
     /// Copies an application's field values, list masks and states into its column.
     private func place(_ lane: Int, values: UnsafePointer<Double>, states: UnsafePointer<FieldState>) {
-        let fields = program.fieldCount, r = registers.base + lane, s = self.states.base + lane
+        let fields = program.fieldCount, w = width, r = registers.base + lane, s = self.states.base + lane
+        let masks = r + fields &* w
         for field in 0..<fields {
-            r[field * width] = values[field]
-            r[(fields + field) * width] = values[fields + field]
-            s[field * width] = states[field]
+            r[field &* w] = values[field]
+            masks[field &* w] = values[fields &+ field]
+            s[field &* w] = Double(states[field].rawValue)
         }
     }
 
@@ -201,23 +204,58 @@ public final class BlockEvaluator {
         route(p, r, w, n, code: code, pool: pool)
     }
 
+    /// `Program.validate` for the block: the common cases (present and in range; absent and optional, which
+    /// takes the default) without branches, field by field over all lanes; the lanes left failed (a schema
+    /// error) then one by one.
     private func validateFields(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int) {
         let fields = p.fieldCount
+        let absent = Double(FieldState.absent.rawValue), present = Double(FieldState.present.rawValue)
         for field in 0..<fields {
-            let values = r + field * w, masks = r + (fields + field) * w
-            let states = self.states.base + field * w, failed = self.failed.base + field * w
+            let values = r + field &* w, masks = r + (fields &+ field) &* w
+            let states = self.states.base + field &* w, failed = self.failed.base + field &* w
             var failures = 0
             let lowest = p.fieldLowest[field], highest = p.fieldHighest[field]
-            for lane in 0..<n {
-                // Most fields of most applications are present and in range: test that without branching.
-                let value = values[lane]
-                let fine = (states[lane] == .present ? 1 : 0) & (value >= lowest ? 1 : 0) & (value <= highest ? 1 : 0)
-                failed[lane] = fine == 0
-                failures += 1 &- fine
+            if p.fieldRequired[field] {
+                for lane in 0..<n {
+                    let value = values[lane]
+                    let fine = (states[lane] == present ? 1 : 0) & (value >= lowest ? 1 : 0) & (value <= highest ? 1 : 0)
+                    failed[lane] = fine == 0
+                    failures &+= 1 &- fine
+                }
+            } else {
+                // Two lanes at a time with SIMD types: written as a plain loop, LLVM keeps it scalar and
+                // branches on every select of a Double.
+                let defaultValue = p.fieldDefaults[field], defaultMask = p.fieldDefaultMasks[field]
+                var lane = 0
+                while lane &+ 2 <= n {
+                    let value = UnsafeRawPointer(values + lane).loadUnaligned(as: SIMD2<Double>.self)
+                    let mask = UnsafeRawPointer(masks + lane).loadUnaligned(as: SIMD2<Double>.self)
+                    let state = UnsafeRawPointer(states + lane).loadUnaligned(as: SIMD2<Double>.self)
+                    let missing = state .== absent
+                    let fine = (state .== present) .& (value .>= lowest) .& (value .<= highest) .| missing
+                    UnsafeMutableRawPointer(values + lane).storeBytes(of: value.replacing(with: defaultValue, where: missing), as: SIMD2<Double>.self)
+                    UnsafeMutableRawPointer(masks + lane).storeBytes(of: mask.replacing(with: defaultMask, where: missing), as: SIMD2<Double>.self)
+                    failed[lane] = !fine[0]
+                    failed[lane &+ 1] = !fine[1]
+                    failures &+= (fine[0] ? 0 : 1) &+ (fine[1] ? 0 : 1)
+                    lane &+= 2
+                }
+                if lane < n {
+                    let value = values[lane], state = states[lane]
+                    let missing = state == absent
+                    if missing {
+                        values[lane] = defaultValue
+                        masks[lane] = defaultMask
+                    }
+                    let fine = missing || (state == present && value >= lowest && value <= highest)
+                    failed[lane] = !fine
+                    failures &+= fine ? 0 : 1
+                }
             }
             guard failures > 0 else { continue }
             for lane in 0..<n where failed[lane] {
-                if let kind = p.validate(field: field, state: states[lane], value: &values[lane], mask: &masks[lane]) {
+                let state = FieldState(rawValue: UInt8(states[lane])) ?? .absent
+                if let kind = p.validate(field: field, state: state, value: &values[lane], mask: &masks[lane]) {
                     appendError(p.errorReference(kind, field: field), lane)
                 } else {
                     failed[lane] = false
