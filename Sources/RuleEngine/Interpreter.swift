@@ -36,6 +36,18 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
             let b = UnsafePointer(r + Int(i.b) * w)
             for l in 0..<n { d[l] = f(a[l], b[l]) }
         }
+        /// Two lanes at a time with SIMD types, for opcodes whose plain loop LLVM leaves scalar and branchy.
+        @inline(__always) func pairs(_ f: (SIMD2<Double>, SIMD2<Double>) -> SIMD2<Double>, _ g: (Double, Double) -> Double) {
+            let b = UnsafePointer(r + Int(i.b) * w)
+            var l = 0
+            while l &+ 2 <= n {
+                let x = UnsafeRawPointer(a + l).loadUnaligned(as: SIMD2<Double>.self)
+                let y = UnsafeRawPointer(b + l).loadUnaligned(as: SIMD2<Double>.self)
+                UnsafeMutableRawPointer(d + l).storeBytes(of: f(x, y), as: SIMD2<Double>.self)
+                l &+= 2
+            }
+            if l < n { d[l] = g(a[l], b[l]) }
+        }
         switch i.op {
         case .move: unary { $0 }
         case .add: binary(+)
@@ -51,8 +63,8 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
         case .lessOrEqual: binary { compare($0, $1) { $0 <= $1 } }
         case .greater: binary { compare($0, $1) { $0 > $1 } }
         case .greaterOrEqual: binary { compare($0, $1) { $0 >= $1 } }
-        case .and: binary(Semantics.and)
-        case .or: binary(Semantics.or)
+        case .and: pairs(Semantics.and, Semantics.and)
+        case .or: pairs(Semantics.or, Semantics.or)
         case .not: unary(Semantics.not)
         case .select:
             let b = r + Int(i.b) * w, c = r + Int(i.c) * w
@@ -119,6 +131,17 @@ enum Semantics {
 
     @inline(__always) static func or(_ a: Double, _ b: Double) -> Double {
         (a == 1 || b == 1) ? 1 : (a.isNaN || b.isNaN) ? .nan : 0
+    }
+
+    /// `and` and `or` on two lanes at once, with the same results lane by lane.
+    @inline(__always) static func and(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
+        let decided = (a .== 0) .| (b .== 0), unknown = (a .!= a) .| (b .!= b)
+        return SIMD2<Double>(repeating: 1).replacing(with: .nan, where: unknown).replacing(with: 0, where: decided)
+    }
+
+    @inline(__always) static func or(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
+        let decided = (a .== 1) .| (b .== 1), unknown = (a .!= a) .| (b .!= b)
+        return SIMD2<Double>(repeating: 0).replacing(with: .nan, where: unknown).replacing(with: 1, where: decided)
     }
 
     @inline(__always) static func not(_ a: Double) -> Double { a.isNaN ? .nan : 1 - a }
