@@ -36,17 +36,21 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
             let b = UnsafePointer(r + Int(i.b) * w)
             for l in 0..<n { d[l] = f(a[l], b[l]) }
         }
-        /// Two lanes at a time with SIMD types, for opcodes whose plain loop LLVM leaves scalar and branchy.
-        @inline(__always) func pairs(_ f: (SIMD2<Double>, SIMD2<Double>) -> SIMD2<Double>, _ g: (Double, Double) -> Double) {
+        /// Four lanes at a time with SIMD types (the rest one by one), for opcodes whose plain loop LLVM leaves
+        /// scalar and branchy, or vectorizes less tightly.
+        @inline(__always) func pairs(_ f: (SIMD4<Double>, SIMD4<Double>) -> SIMD4<Double>, _ g: (Double, Double) -> Double) {
             let b = UnsafePointer(r + Int(i.b) * w)
             var l = 0
-            while l &+ 2 <= n {
-                let x = UnsafeRawPointer(a + l).loadUnaligned(as: SIMD2<Double>.self)
-                let y = UnsafeRawPointer(b + l).loadUnaligned(as: SIMD2<Double>.self)
-                UnsafeMutableRawPointer(d + l).storeBytes(of: f(x, y), as: SIMD2<Double>.self)
-                l &+= 2
+            while l &+ 4 <= n {
+                let x = UnsafeRawPointer(a + l).loadUnaligned(as: SIMD4<Double>.self)
+                let y = UnsafeRawPointer(b + l).loadUnaligned(as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(d + l).storeBytes(of: f(x, y), as: SIMD4<Double>.self)
+                l &+= 4
             }
-            if l < n { d[l] = g(a[l], b[l]) }
+            while l < n {
+                d[l] = g(a[l], b[l])
+                l &+= 1
+            }
         }
         switch i.op {
         case .move: unary { $0 }
@@ -57,12 +61,12 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
         case .remainder: binary(fmod)
         case .power: binary(pow)
         case .negate: unary(-)
-        case .equal: binary { compare($0, $1) { $0 == $1 } }
-        case .notEqual: binary { compare($0, $1) { $0 != $1 } }
-        case .less: binary { compare($0, $1) { $0 < $1 } }
-        case .lessOrEqual: binary { compare($0, $1) { $0 <= $1 } }
-        case .greater: binary { compare($0, $1) { $0 > $1 } }
-        case .greaterOrEqual: binary { compare($0, $1) { $0 >= $1 } }
+        case .equal: pairs({ Semantics.compare($0, $1) { $0 .== $1 } }, { compare($0, $1) { $0 == $1 } })
+        case .notEqual: pairs({ Semantics.compare($0, $1, negated: true) { $0 .== $1 } }, { compare($0, $1) { $0 != $1 } })
+        case .less: pairs({ Semantics.compare($0, $1) { $0 .< $1 } }, { compare($0, $1) { $0 < $1 } })
+        case .lessOrEqual: pairs({ Semantics.compare($0, $1) { $0 .<= $1 } }, { compare($0, $1) { $0 <= $1 } })
+        case .greater: pairs({ Semantics.compare($0, $1) { $0 .> $1 } }, { compare($0, $1) { $0 > $1 } })
+        case .greaterOrEqual: pairs({ Semantics.compare($0, $1) { $0 .>= $1 } }, { compare($0, $1) { $0 >= $1 } })
         case .and: pairs(Semantics.and, Semantics.and)
         case .or: pairs(Semantics.or, Semantics.or)
         case .not: unary(Semantics.not)
@@ -133,15 +137,27 @@ enum Semantics {
         (a == 1 || b == 1) ? 1 : (a.isNaN || b.isNaN) ? .nan : 0
     }
 
-    /// `and` and `or` on two lanes at once, with the same results lane by lane.
-    @inline(__always) static func and(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
-        let decided = (a .== 0) .| (b .== 0), unknown = (a .!= a) .| (b .!= b)
-        return SIMD2<Double>(repeating: 1).replacing(with: .nan, where: unknown).replacing(with: 0, where: decided)
+    /// A comparison on four lanes at once, with the results of `compare` lane by lane: 1 or 0, missing when
+    /// either operand is. `test` is an ordered comparison (false when an operand is NaN); `negated` gives
+    /// its opposite for ordered operands (`!=` as not `==`). Computed on bit patterns: and, and, or.
+    @inline(__always) static func compare(_ a: SIMD4<Double>, _ b: SIMD4<Double>, negated: Bool = false,
+                                          _ test: (SIMD4<Double>, SIMD4<Double>) -> SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
+        let unknown = (a .!= a) .| (b .!= b)
+        let holds = negated ? .!test(a, b) .& .!unknown : test(a, b)
+        let zero = SIMD4<UInt64>(repeating: 0)
+        let bits = zero.replacing(with: (1.0).bitPattern, where: holds) | zero.replacing(with: Double.nan.bitPattern, where: unknown)
+        return unsafeBitCast(bits, to: SIMD4<Double>.self)
     }
 
-    @inline(__always) static func or(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
+    /// `and` and `or` on four lanes at once, with the same results lane by lane.
+    @inline(__always) static func and(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
+        let decided = (a .== 0) .| (b .== 0), unknown = (a .!= a) .| (b .!= b)
+        return SIMD4<Double>(repeating: 1).replacing(with: .nan, where: unknown).replacing(with: 0, where: decided)
+    }
+
+    @inline(__always) static func or(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
         let decided = (a .== 1) .| (b .== 1), unknown = (a .!= a) .| (b .!= b)
-        return SIMD2<Double>(repeating: 0).replacing(with: .nan, where: unknown).replacing(with: 1, where: decided)
+        return SIMD4<Double>(repeating: 0).replacing(with: .nan, where: unknown).replacing(with: 1, where: decided)
     }
 
     @inline(__always) static func not(_ a: Double) -> Double { a.isNaN ? .nan : 1 - a }
