@@ -21,16 +21,11 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             var list: [Checkpoint] = []
             if let checkpoints {
-                guard let text = try? String(contentsOfFile: checkpoints, encoding: .utf8) else {
-                    Console.err("riskgate: cannot read '\(checkpoints)'")
+                do {
+                    list = try Checkpoint.read(fromFile: checkpoints)
+                } catch {
+                    Console.err("riskgate: \(error)")
                     throw ExitCode(2)
-                }
-                for line in text.split(separator: "\n") where !line.isEmpty {
-                    guard let checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: Data(line.utf8)) else {
-                        Console.err("riskgate: '\(checkpoints)' holds a line that is not a checkpoint")
-                        throw ExitCode(2)
-                    }
-                    list.append(checkpoint)
                 }
             }
             let result = try await store.open().verifyAudit(checkpoints: list)
@@ -80,17 +75,12 @@ struct AuditCommand: AsyncParsableCommand {
                 Console.err("riskgate: the audit trail is empty")
                 throw ExitCode(1)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let line = String(decoding: try encoder.encode(checkpoint), as: UTF8.self) + "\n"
-            guard let handle = FileHandle(forWritingAtPath: out) ?? (FileManager.default.createFile(atPath: out, contents: nil) ? FileHandle(forWritingAtPath: out) : nil) else {
-                Console.err("riskgate: cannot write '\(out)'")
+            do {
+                try checkpoint.append(toFile: out)
+            } catch {
+                Console.err("riskgate: \(error)")
                 throw ExitCode(2)
             }
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
-            try handle.synchronize()
-            try handle.close()
             Console.out("checkpoint at record \(checkpoint.seq) appended to \(out)")
         }
     }

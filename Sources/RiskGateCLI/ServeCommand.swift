@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
     var sessionLifetime: Double = 43200
     @Option(name: .customLong("shutdown-grace"), help: ArgumentHelp("Seconds in-flight requests get at shutdown.", valueName: "seconds"))
     var shutdownGrace: Double = 8
+    @Option(name: .customLong("audit-checkpoints"), help: ArgumentHelp(
+        "Append a signed checkpoint of the audit trail's head to this file every --checkpoint-interval seconds (when it moved) and at shutdown; keep it where the database's owner cannot rewrite it.",
+        valueName: "file"))
+    var auditCheckpoints: String?
+    @Option(name: .customLong("checkpoint-interval"), help: ArgumentHelp("Seconds between audit checkpoints.", valueName: "seconds"))
+    var checkpointInterval: Double = 300
     @Flag(name: .customLong("insecure-fast-kdf"), help: .hidden) var insecureFastKDF = false
 
     func validate() throws {
@@ -45,8 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--on-disconnect is 'keep' or 'release'")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port is 0 to 65535") }
-        guard maxClients >= 1, lease > 0, idleBeforeAuth > 0, sessionIdle > 0, sessionLifetime > 0 else {
-            throw ValidationError("--max-clients, --lease and the timeouts must be positive")
+        guard maxClients >= 1, lease > 0, idleBeforeAuth > 0, sessionIdle > 0, sessionLifetime > 0, checkpointInterval > 0 else {
+            throw ValidationError("--max-clients, --lease, --checkpoint-interval and the timeouts must be positive")
         }
     }
 
@@ -79,8 +85,17 @@ struct ServeCommand: AsyncParsableCommand {
                                   configuration: configuration, logger: logger)
         let server = RiskGateServer(core: core)
         let admin = try await core.bootstrapAdministrator()
+        // The checkpointer goes first: a group stops its services in reverse order, so the server has finished its
+        // last request when the final checkpoint is signed.
+        var services: [any Service] = []
+        if let auditCheckpoints {
+            services.append(AuditCheckpointer(store: opened, key: try Store.auditKey(forDatabase: store.db), file: auditCheckpoints,
+                                              interval: .milliseconds(Int64(checkpointInterval * 1000)), logger: logger))
+            Console.out("riskgate: audit checkpoints every \(checkpointInterval) s to '\(auditCheckpoints)'")
+        }
+        services.append(server)
         let group = ServiceGroup(configuration: {
-            var group = ServiceGroupConfiguration(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGrace + 2)
             return group
         }())

@@ -113,6 +113,34 @@ public struct Checkpoint: Sendable, Hashable, Codable {
         signature = try key.signature(for: Checkpoint.message(seq: seq, hash: hash, at: at)).hex
     }
 
+    /// Appends this checkpoint to `path` as one JSON line (keys sorted) and syncs the file, creating it if needed.
+    public func append(toFile path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let line = try encoder.encode(self) + Data("\n".utf8)
+        guard let handle = FileHandle(forWritingAtPath: path)
+                ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) else {
+            throw StoreError(.storage, "cannot write the checkpoint file '\(path)'")
+        }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+        try handle.synchronize()
+    }
+
+    /// The checkpoints in a file written by `append(toFile:)`, oldest first.
+    public static func read(fromFile path: String) throws -> [Checkpoint] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError(.notFound, "cannot read the checkpoint file '\(path)'")
+        }
+        let decoder = JSONDecoder()
+        return try data.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.enumerated().map { index, line in
+            do { return try decoder.decode(Checkpoint.self, from: Data(line)) } catch {
+                throw StoreError(.invalidArgument, "\(path):\(index + 1): not a checkpoint: \(error)")
+            }
+        }
+    }
+
     public var isSigned: Bool {
         guard let keyBytes = Data(hex: publicKey), let signatureBytes = Data(hex: signature),
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes) else { return false }

@@ -20,9 +20,11 @@ extension Store {
 
     /// Signs the current head of the chain and records the checkpoint; export it somewhere the database's
     /// owner cannot rewrite, so that rewriting the trail cannot go unnoticed.
-    public func checkpoint(key: Curve25519.Signing.PrivateKey, at now: Date) async throws -> Checkpoint? {
+    /// With `after`, nothing is signed (nil) unless the chain has grown past that record.
+    public func checkpoint(key: Curve25519.Signing.PrivateKey, at now: Date, after: Int64? = nil) async throws -> Checkpoint? {
         try await writer.write { db in
-            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else { return nil }
+            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"),
+                  (head["seq"] as Int64) > after ?? 0 else { return nil }
             let checkpoint = try Checkpoint(seq: head["seq"], hash: head["hash"], at: UTCTime.format(now), key: key)
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoints (seq, hash, at, public_key, signature) VALUES (?, ?, ?, ?, ?)",
                            arguments: [checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.publicKey, checkpoint.signature])

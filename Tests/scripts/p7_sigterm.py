@@ -9,6 +9,7 @@ stored is left without its reply (an in-flight command finishes and answers); th
 released (their cases are 'queued' again); PRAGMA integrity_check is ok and `riskgate audit verify` passes.
 Usage: p7_sigterm.py [RUNS | --full]    (default 2 runs; --full: 10), SEED=… for other load durations
 """
+import json
 import os
 import random
 import signal
@@ -22,7 +23,11 @@ from server_common import Server, application_with_id, parse_ok, pipeline, size_
 runs = size_argument(2, 10, __doc__)
 random.seed(int(os.environ.get("SEED", "7")))
 CLIENTS = 8
-server = Server("p7").start()
+server = Server("p7")
+# The server also exports signed audit checkpoints; the one written at shutdown must cover the last record.
+checkpoints = os.path.join(server.dir, "checkpoints.jsonl")
+server.extra += ["--audit-checkpoints", checkpoints, "--checkpoint-interval", "0.5"]
+server.start()
 admin = server.admin_client()
 for c in range(CLIENTS):
     server.add_user(admin, f"branch{c}", 0, "intake")
@@ -141,6 +146,13 @@ missing_cases = server.query("""SELECT count(*) FROM decisions d LEFT JOIN cases
                                 WHERE d.outcome = 'referred' AND c.id IS NULL""")[0][0]
 check(missing_cases == 0, "every referral has its case")
 server.verify_store(check)
+with open(checkpoints) as handle:
+    exported = [json.loads(line) for line in handle if line.strip()]
+head = server.query("SELECT max(seq) FROM audit")[0][0]
+check(len(exported) >= runs and exported[-1]["seq"] == head,
+      f"the checkpoint exported at the last shutdown covers the last audit record ({len(exported)} checkpoints, last {exported[-1]['seq'] if exported else None}, head {head})")
+code, text = server.audit_verify("--checkpoints", checkpoints)
+check(code == 0 and f"{len(exported)} checkpoints" in text, f"riskgate audit verify --checkpoints: exit {code}: {text}")
 worst_refuse = max(f[0] for f in figures)
 worst_exit = max(f[1] for f in figures)
 print(f"FIGURES p7: runs={runs} listener_refused_max_ms={worst_refuse * 1000:.0f} exit_max_s={worst_exit:.2f} "

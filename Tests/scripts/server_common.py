@@ -331,8 +331,8 @@ class Server:
         finally:
             connection.close()
 
-    def audit_verify(self):
-        result = riskgate("audit", "verify", "--db", self.db, check=False)
+    def audit_verify(self, *extra):
+        result = riskgate("audit", "verify", "--db", self.db, *extra, check=False)
         return result.returncode, (result.stdout + result.stderr).strip()
 
     def query(self, sql, *args):
