@@ -15,14 +15,9 @@ import Workflow
 /// that same queue, before the finished group's callers are answered: an action that arrives during a commit waits
 /// for that commit and its own, never for a task to be scheduled in between (an actor here did that: each group's
 /// completion had to hop back onto the actor before the next transaction could start).
-public final class ActionQueue: @unchecked Sendable {
+public final class ActionQueue: Sendable {
     public let store: Store
-    private let maximumBatch: Int
-    // Guarded by `lock` (hence `@unchecked Sendable`).
-    private let lock = NSLock()
-    private var pending: [Item] = []
-    /// A group is being written (its completion starts the next one).
-    private var writing = false
+    private let groups: GroupCommit<Item>
 
     private struct Item {
         var action: CaseAction
@@ -35,7 +30,7 @@ public final class ActionQueue: @unchecked Sendable {
 
     public init(store: Store, maximumBatch: Int = 512) {
         self.store = store
-        self.maximumBatch = maximumBatch
+        groups = GroupCommit(maximum: maximumBatch)
     }
 
     /// Applies the action durably; the same contract as `Store.perform`.
@@ -43,25 +38,8 @@ public final class ActionQueue: @unchecked Sendable {
                         leaseSeconds: TimeInterval = 300) async throws -> ActionOutcome {
         try await withCheckedThrowingContinuation { reply in
             let item = Item(action: action, actor: actor, requestID: requestID, at: now, leaseSeconds: leaseSeconds, reply: reply)
-            let batch: [Item]? = lock.withLock {
-                pending.append(item)
-                guard !writing else { return nil }
-                writing = true
-                return takeBatch()
-            }
-            if let batch { write(batch) }
+            if let batch = groups.add(item) { write(batch) }
         }
-    }
-
-    /// The oldest pending actions, up to a group (called with `lock` held).
-    private func takeBatch() -> [Item] {
-        guard pending.count > maximumBatch else {
-            defer { pending = [] }
-            return pending
-        }
-        let batch = Array(pending[..<maximumBatch])
-        pending.removeFirst(maximumBatch)
-        return batch
     }
 
     /// Writes `batch` in one transaction on the store's writer queue, each action in its own savepoint.
@@ -90,14 +68,7 @@ public final class ActionQueue: @unchecked Sendable {
         }, completion: { [self] _, outcome in
             // The commit is synced (or the transaction failed and nothing in it was applied). Start the next group
             // first, so that the writer does not wait while this group's callers are answered.
-            let next: [Item]? = lock.withLock {
-                guard !pending.isEmpty else {
-                    writing = false
-                    return nil
-                }
-                return takeBatch()
-            }
-            if let next { write(next) }
+            if let next = groups.next() { write(next) }
             answer(batch, outcome)
         })
     }

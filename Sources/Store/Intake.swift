@@ -18,13 +18,10 @@ public final class Intake: @unchecked Sendable {
     public let rulesetVersion: String
     private let policy: CompiledPolicy
     private let clock: @Sendable () -> Date
-    private let maximumBatch: Int
     private typealias Item = (submission: Submission, reply: CheckedContinuation<SubmissionResult, any Error>)
+    private let batches: GroupCommit<Item>
     // Guarded by `lock` (hence `@unchecked Sendable`).
     private let lock = NSLock()
-    private var pending: [Item] = []
-    /// A batch is being written (its completion starts the next one).
-    private var writing = false
     private var evaluators: [Evaluator] = []
 
     public init(store: Store, policy: CompiledPolicy, rulesetVersion: String, maximumBatch: Int = 2048,
@@ -33,7 +30,7 @@ public final class Intake: @unchecked Sendable {
         self.rulesetVersion = rulesetVersion
         self.policy = policy
         self.clock = clock
-        self.maximumBatch = maximumBatch
+        batches = GroupCommit(maximum: maximumBatch)
     }
 
     /// Stores the application exactly as received, with its decision; returns once that is durable.
@@ -42,25 +39,8 @@ public final class Intake: @unchecked Sendable {
         // writer thread: the batch transaction then only binds rows, chains audit hashes and commits.
         let submission = prepare(body, actor: actor)
         return try await withCheckedThrowingContinuation { reply in
-            let batch: [Item]? = lock.withLock {
-                pending.append((submission, reply))
-                guard !writing else { return nil }
-                writing = true
-                return takeBatch()
-            }
-            if let batch { write(batch) }
+            if let batch = batches.add((submission, reply)) { write(batch) }
         }
-    }
-
-    /// The oldest pending submissions, up to a batch (called with `lock` held).
-    private func takeBatch() -> [Item] {
-        guard pending.count > maximumBatch else {
-            defer { pending = [] }
-            return pending
-        }
-        let batch = Array(pending[..<maximumBatch])
-        pending.removeFirst(maximumBatch)
-        return batch
     }
 
     /// Writes `batch` in one transaction on the store's writer queue; its completion runs there too.
@@ -72,14 +52,7 @@ public final class Intake: @unchecked Sendable {
         }, completion: { [self] _, outcome in
             // The commit is synced (or the transaction failed and nothing in it was written). Hand the next batch
             // to the writer first, so that it does not wait while this batch's callers are answered.
-            let next: [Item]? = lock.withLock {
-                guard !pending.isEmpty else {
-                    writing = false
-                    return nil
-                }
-                return takeBatch()
-            }
-            if let next { write(next) }
+            if let next = batches.next() { write(next) }
             Task { answer(batch, outcome) }
         })
     }
