@@ -38,8 +38,11 @@ public final class BlockEvaluator {
     /// Scratch: the route each application takes; a column of missing values for characteristics without a value.
     let column: Slots<Int64>
     let missingColumn: Slots<Double>
-    /// Each application's number: `identifiers[identifierStarts[l] ..< identifierStarts[l + 1]]`, or absent.
-    @exclusivity(unchecked) var identifiers: [UInt8] = []
+    /// Each application's number: `identifiers[identifierStarts[l] ..< identifierStarts[l + 1]]`, or absent;
+    /// raw storage that grows by doubling (an `Array`'s append cost more than copying the application).
+    @exclusivity(unchecked) var identifiers: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) var identifierCapacity: Int
+    @exclusivity(unchecked) var identifierCount = 0
     let identifierStarts: Slots<Int>
     let identifierPresent: Slots<Bool>
     /// Decodes JSON applications before they are copied into the block.
@@ -77,7 +80,8 @@ public final class BlockEvaluator {
         missingColumn = .allocate(repeating: .nan, count: width)
         identifierStarts = .allocate(repeating: 0, count: width + 1)
         identifierPresent = .allocate(repeating: false, count: width)
-        identifiers.reserveCapacity(64 * width)
+        identifierCapacity = 64 * width
+        identifiers = .allocate(capacity: identifierCapacity)
         decoder = Evaluator(policy: policy)
     }
 
@@ -102,13 +106,14 @@ public final class BlockEvaluator {
         column.deallocate()
         missingColumn.deallocate()
         identifierStarts.deallocate()
+        identifiers.deallocate()
         identifierPresent.deallocate()
     }
 
     /// Empties the block.
     public func reset() {
         count = 0
-        identifiers.removeAll(keepingCapacity: true)
+        identifierCount = 0
     }
 
     public var isFull: Bool { count == width }
@@ -123,8 +128,8 @@ public final class BlockEvaluator {
         }
         malformed[lane] = false
         identifierPresent[lane] = application.identifierPresent
-        if application.identifierPresent { identifiers.append(contentsOf: application.identifier) }
-        identifierStarts[lane + 1] = identifiers.count
+        if application.identifierPresent { application.identifier.withUnsafeBufferPointer(appendIdentifier) }
+        identifierStarts[lane + 1] = identifierCount
     }
 
     /// Adds one JSON application (a line of JSONL without its newline); text that is not JSON is decided
@@ -137,16 +142,31 @@ public final class BlockEvaluator {
         identifierPresent[lane] = ok && d.identifierPresent
         if ok {
             place(lane, values: d.registers.base, states: d.fieldStates.base)
-            if d.identifierPresent { identifiers.append(contentsOf: d.identifier) }
+            if d.identifierPresent { d.identifier.withUnsafeBufferPointer(appendIdentifier) }
         }
-        identifierStarts[lane + 1] = identifiers.count
+        identifierStarts[lane + 1] = identifierCount
+    }
+
+    private func appendIdentifier(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        let needed = identifierCount + bytes.count
+        if needed > identifierCapacity {
+            let capacity = max(needed, 2 * identifierCapacity)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.initialize(from: identifiers, count: identifierCount)
+            identifiers.deallocate()
+            identifiers = grown
+            identifierCapacity = capacity
+        }
+        (identifiers + identifierCount).initialize(from: source, count: bytes.count)
+        identifierCount = needed
     }
 
     private func beginAppend() -> Int {
         precondition(count < width, "BlockEvaluator is full")
         let lane = count
         count += 1
-        identifierStarts[lane] = identifiers.count
+        identifierStarts[lane] = identifierCount
         return lane
     }
 
@@ -194,8 +214,8 @@ public final class BlockEvaluator {
         for index in 0..<p.knockoutRanges.count {
             let range = p.knockoutRanges[index]
             interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
-            let result = r + Int(range.result) * w
-            for lane in 0..<n where result[lane] == 1 && outcomes[lane] != .invalid {
+            forEachLane(true: r + Int(range.result) * w, n) { lane in
+                guard outcomes[lane] != .invalid else { return }
                 knockouts[lane * knockoutCapacity + Int(knockoutCounts[lane])] = Int32(index)
                 knockoutCounts[lane] += 1
                 outcomes[lane] = .declined
@@ -270,10 +290,26 @@ public final class BlockEvaluator {
         for index in 0..<p.checkRanges.count {
             let range = p.checkRanges[index]
             interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
-            let result = r + Int(range.result) * w
-            for lane in 0..<n where result[lane] == 1 && p.readable(check: index, failed: failed + lane, stride: w) {
-                appendError(Int32(index), lane)
+            forEachLane(true: r + Int(range.result) * w, n) { lane in
+                if p.readable(check: index, failed: failed + lane, stride: w) { appendError(Int32(index), lane) }
             }
+        }
+    }
+
+    /// Calls `body` for each lane whose condition is true (1), in lane order. Rules rarely fire, so four lanes
+    /// are tested at once and skipped together.
+    @inline(__always)
+    private func forEachLane(true conditions: UnsafeMutablePointer<Double>, _ n: Int, _ body: (Int) -> Void) {
+        var lane = 0
+        while lane &+ 4 <= n {
+            if any(UnsafeRawPointer(conditions + lane).loadUnaligned(as: SIMD4<Double>.self) .== 1) {
+                for k in lane..<(lane &+ 4) where conditions[k] == 1 { body(k) }
+            }
+            lane &+= 4
+        }
+        while lane < n {
+            if conditions[lane] == 1 { body(lane) }
+            lane &+= 1
         }
     }
 
@@ -403,16 +439,14 @@ public final class BlockEvaluator {
         precondition(lane < count, "no such application in the block")
         let idField = policy.identifierField
         let hasIdentifier = !malformed[lane] && idField >= 0 && identifierPresent[lane] && !failed[idField * width + lane]
-        identifiers.withUnsafeBufferPointer { all in
-            let id = UnsafeBufferPointer(rebasing: all[identifierStarts[lane]..<identifierStarts[lane + 1]])
-            let parts = DecisionParts(
-                identifier: hasIdentifier ? id : nil, outcome: outcomes[lane], malformed: malformed[lane],
-                errors: UnsafeBufferPointer(start: errors.base + lane * errorCapacity, count: malformed[lane] ? 0 : Int(errorCounts[lane])),
-                knockouts: UnsafeBufferPointer(start: knockouts.base + lane * knockoutCapacity, count: Int(knockoutCounts[lane])),
-                score: scores[lane], grade: grades[lane],
-                reasons: UnsafeBufferPointer(start: reasons.base + lane * reasonCapacity, count: Int(reasonCounts[lane])),
-                route: routes[lane])
-            Evaluator.write(parts, explanations: policy.explanations, to: &out)
-        }
+        let id = UnsafeBufferPointer(start: identifiers + identifierStarts[lane], count: identifierStarts[lane + 1] - identifierStarts[lane])
+        let parts = DecisionParts(
+            identifier: hasIdentifier ? id : nil, outcome: outcomes[lane], malformed: malformed[lane],
+            errors: UnsafeBufferPointer(start: errors.base + lane * errorCapacity, count: malformed[lane] ? 0 : Int(errorCounts[lane])),
+            knockouts: UnsafeBufferPointer(start: knockouts.base + lane * knockoutCapacity, count: Int(knockoutCounts[lane])),
+            score: scores[lane], grade: grades[lane],
+            reasons: UnsafeBufferPointer(start: reasons.base + lane * reasonCapacity, count: Int(reasonCounts[lane])),
+            route: routes[lane])
+        Evaluator.write(parts, explanations: policy.explanations, to: &out)
     }
 }
