@@ -180,7 +180,7 @@ struct IntakeTable {
 
 /// SQLite's `SQLITE_STATIC` (the value stays where it is until the statement is stepped and rebound); the C
 /// macro is not imported into Swift.
-nonisolated(unsafe) let intakeStatic: sqlite3_destructor_type? = nil
+let intakeStatic: sqlite3_destructor_type? = nil
 /// A zero-length text with an address (static storage).
 nonisolated(unsafe) let intakeEmpty = UnsafeRawPointer(("" as StaticString).utf8Start)
 
