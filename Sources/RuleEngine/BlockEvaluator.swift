@@ -263,24 +263,26 @@ public final class BlockEvaluator {
                     failures &+= 1 &- fine
                 }
             } else {
-                // Two lanes at a time with SIMD types: written as a plain loop, LLVM keeps it scalar and
-                // branches on every select of a Double.
+                // Four lanes at a time with SIMD types: written as a plain loop, LLVM keeps it scalar and
+                // branches on every select of a Double. The flags go to `failed` as four bytes at once.
                 let defaultValue = p.fieldDefaults[field], defaultMask = p.fieldDefaultMasks[field]
+                var bad = SIMD4<Int64>(repeating: 0)
                 var lane = 0
-                while lane &+ 2 <= n {
-                    let value = UnsafeRawPointer(values + lane).loadUnaligned(as: SIMD2<Double>.self)
-                    let mask = UnsafeRawPointer(masks + lane).loadUnaligned(as: SIMD2<Double>.self)
-                    let state = UnsafeRawPointer(states + lane).loadUnaligned(as: SIMD2<Double>.self)
+                while lane &+ 4 <= n {
+                    let value = UnsafeRawPointer(values + lane).loadUnaligned(as: SIMD4<Double>.self)
+                    let mask = UnsafeRawPointer(masks + lane).loadUnaligned(as: SIMD4<Double>.self)
+                    let state = UnsafeRawPointer(states + lane).loadUnaligned(as: SIMD4<Double>.self)
                     let missing = state .== absent
                     let fine = (state .== present) .& (value .>= lowest) .& (value .<= highest) .| missing
-                    UnsafeMutableRawPointer(values + lane).storeBytes(of: value.replacing(with: defaultValue, where: missing), as: SIMD2<Double>.self)
-                    UnsafeMutableRawPointer(masks + lane).storeBytes(of: mask.replacing(with: defaultMask, where: missing), as: SIMD2<Double>.self)
-                    failed[lane] = !fine[0]
-                    failed[lane &+ 1] = !fine[1]
-                    failures &+= (fine[0] ? 0 : 1) &+ (fine[1] ? 0 : 1)
-                    lane &+= 2
+                    UnsafeMutableRawPointer(values + lane).storeBytes(of: value.replacing(with: defaultValue, where: missing), as: SIMD4<Double>.self)
+                    UnsafeMutableRawPointer(masks + lane).storeBytes(of: mask.replacing(with: defaultMask, where: missing), as: SIMD4<Double>.self)
+                    let flags = SIMD4<Int64>(repeating: 1).replacing(with: 0, where: fine)
+                    UnsafeMutableRawPointer(failed + lane).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: flags), as: SIMD4<UInt8>.self)
+                    bad &+= flags
+                    lane &+= 4
                 }
-                if lane < n {
+                failures = Int(bad[0] &+ bad[1] &+ bad[2] &+ bad[3])
+                while lane < n {
                     let value = values[lane], state = states[lane]
                     let missing = state == absent
                     if missing {
@@ -290,16 +292,27 @@ public final class BlockEvaluator {
                     let fine = missing || (state == present && value >= lowest && value <= highest)
                     failed[lane] = !fine
                     failures &+= fine ? 0 : 1
+                    lane &+= 1
                 }
             }
             guard failures > 0 else { continue }
-            for lane in 0..<n where failed[lane] {
-                let state = FieldState(rawValue: UInt8(states[lane])) ?? .absent
-                if let kind = p.validate(field: field, state: state, value: &values[lane], mask: &masks[lane]) {
-                    appendError(p.errorReference(kind, field: field), lane)
-                } else {
-                    failed[lane] = false
+            // Few lanes fail: eight flags are tested at once and skipped together.
+            var lane = 0
+            while lane < n {
+                let group = min(8, n &- lane)
+                if group == 8 && UnsafeRawPointer(failed + lane).loadUnaligned(as: UInt64.self) == 0 {
+                    lane &+= 8
+                    continue
                 }
+                for k in lane..<(lane &+ group) where failed[k] {
+                    let state = FieldState(rawValue: UInt8(states[k])) ?? .absent
+                    if let kind = p.validate(field: field, state: state, value: &values[k], mask: &masks[k]) {
+                        appendError(p.errorReference(kind, field: field), k)
+                    } else {
+                        failed[k] = false
+                    }
+                }
+                lane &+= group
             }
         }
     }
