@@ -219,14 +219,12 @@ public final class BlockEvaluator {
         }
         validateFields(p, r, w, n)
         runChecks(p, r, w, n, code: code, pool: pool)
+        // Without branches: which applications are valid is data.
         var valid = 0
         for lane in 0..<n {
-            if malformed[lane] || errorCounts[lane] > 0 {
-                outcomes[lane] = .invalid
-            } else {
-                outcomes[lane] = .referred
-                valid += 1
-            }
+            let fine = (malformed[lane] ? 0 : 1) & (errorCounts[lane] == 0 ? 1 : 0)
+            outcomes[lane] = fine != 0 ? .referred : .invalid
+            valid &+= fine
         }
         guard valid > 0 else { return }
         interpretBlock(p.valuesRange, code: code, pool: pool, registers: r, width: w, count: n)
@@ -427,12 +425,31 @@ public final class BlockEvaluator {
                 for characteristic in 0..<characteristics { bins[characteristic] = Int32(matched[characteristic &* w &+ lane]) - 1 }
                 reasonCounts[lane] = Int32(p.rankReasons(matched: bins, into: reasons))
             }
-            let grade = p.grade(for: total)
-            grades[lane] = grade
             scores[lane] = outcomes[lane] == .invalid ? .nan : total
             scoreRegister[lane] = total
-            gradeRegister[lane] = grade >= 0 ? Double(grade) : .nan
         }
+        // The grades for the whole block, as `Program.grade(for:)` decides them (every band tested last to
+        // first), each band a select over the lanes, which vectorizes.
+        let bands = p.gradeMinimums.count
+        guard bands > 0 else {
+            for lane in 0..<n {
+                grades[lane] = -1
+                gradeRegister[lane] = .nan
+            }
+            return
+        }
+        let last = Double(bands - 1)
+        for lane in 0..<n { gradeRegister[lane] = last }
+        var band = bands - 1
+        while band > 0 {
+            band -= 1
+            let minimum = p.gradeMinimums[band], number = Double(band)
+            for lane in 0..<n {
+                let old = gradeRegister[lane]
+                gradeRegister[lane] = scoreRegister[lane] < minimum ? old : number
+            }
+        }
+        for lane in 0..<n { grades[lane] = Int32(gradeRegister[lane]) }
     }
 
     /// First-match routing of the applications still `referred` (valid and not knocked out): every route's
@@ -440,7 +457,10 @@ public final class BlockEvaluator {
     private func route(_ p: Program, _ r: UnsafeMutablePointer<Double>, _ w: Int, _ n: Int,
                        code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>) {
         var any = false
-        for lane in 0..<n { any = any || outcomes[lane] == .referred }
+        for lane in 0..<n where outcomes[lane] == .referred {
+            any = true
+            break
+        }
         guard any else { return }
         let routes = p.routeRanges.count
         for index in 0..<routes {
@@ -465,10 +485,15 @@ public final class BlockEvaluator {
                 for lane in 0..<n { column[lane] = number }
             }
         }
-        for lane in 0..<n where outcomes[lane] == .referred && column[lane] > 0 {
-            let route = Int(column[lane]) - 1
-            self.routes[lane] = Int32(route)
-            outcomes[lane] = p.routeOutcomes[route]
+        // Without branches: whether an application is routed is data (`routes` is -1 from `evaluate`).
+        let taken = self.routes.base
+        for lane in 0..<n {
+            let number = column[lane]
+            let take = (outcomes[lane] == .referred ? 1 : 0) & (number > 0 ? 1 : 0)
+            let route = Int(max(number, 1)) &- 1
+            let outcome = p.routeOutcomes[route]
+            taken[lane] = take != 0 ? Int32(truncatingIfNeeded: route) : -1
+            outcomes[lane] = take != 0 ? outcome : outcomes[lane]
         }
     }
 

@@ -102,7 +102,7 @@ extension Program {
             var mask = mask, count = 0
             for round in 0..<min(rankRounds, maximumReasons) {
                 reasons[round] = rankCodes[mask.trailingZeroBitCount]
-                count += mask != 0 ? 1 : 0
+                count &+= mask != 0 ? 1 : 0
                 mask &= mask &- 1
             }
             return count
@@ -116,7 +116,7 @@ extension Program {
             let fresh = (bit & ~taken != 0 ? 1 : 0) & (count < maximumReasons ? 1 : 0)
             reasons[count] = rankCodes[rank]
             taken |= bit
-            count += fresh
+            count &+= fresh
         }
         return count
     }
