@@ -417,9 +417,9 @@ public final class BlockEvaluator {
                 total += points[k]
                 mask |= rankBits[k]
             }
-            let reasons = self.reasons.base + lane * reasonCapacity
+            let reasons = self.reasons.base + lane &* reasonCapacity
             if p.ranksByMask {
-                reasonCounts[lane] = Int32(p.reasons(ranked: mask, into: reasons))
+                reasonCounts[lane] = Int32(truncatingIfNeeded: p.reasons(ranked: mask, into: reasons))
             } else {
                 let bins = matchedBins.base + lane * characteristics
                 for characteristic in 0..<characteristics { bins[characteristic] = Int32(matched[characteristic &* w &+ lane]) - 1 }
@@ -438,18 +438,19 @@ public final class BlockEvaluator {
             }
             return
         }
-        let last = Double(bands - 1)
-        for lane in 0..<n { gradeRegister[lane] = last }
+        let grades = self.grades.base
+        let last = Int32(truncatingIfNeeded: bands - 1)
+        for lane in 0..<n { grades[lane] = last }
         var band = bands - 1
         while band > 0 {
             band -= 1
-            let minimum = p.gradeMinimums[band], number = Double(band)
+            let minimum = p.gradeMinimums[band], number = Int32(truncatingIfNeeded: band)
             for lane in 0..<n {
-                let old = gradeRegister[lane]
-                gradeRegister[lane] = scoreRegister[lane] < minimum ? old : number
+                let old = grades[lane]
+                grades[lane] = scoreRegister[lane] < minimum ? old : number
             }
         }
-        for lane in 0..<n { grades[lane] = Int32(gradeRegister[lane]) }
+        for lane in 0..<n { gradeRegister[lane] = Double(grades[lane]) }
     }
 
     /// First-match routing of the applications still `referred` (valid and not knocked out): every route's
