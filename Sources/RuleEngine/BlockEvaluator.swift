@@ -122,8 +122,8 @@ public final class BlockEvaluator {
     public func append(_ application: DecodedApplication) {
         let lane = beginAppend()
         application.values.withUnsafeBufferPointer { values in
-            application.states.withUnsafeBufferPointer { states in
-                place(lane, values: values.baseAddress!, states: states.baseAddress!)
+            application.stateValues.withUnsafeBufferPointer { states in
+                place(lane, values: values.baseAddress!, stateValues: states.baseAddress!)
             }
         }
         malformed[lane] = false
@@ -173,6 +173,32 @@ public final class BlockEvaluator {
         count += 1
         identifierStarts[lane] = identifierCount
         return lane
+    }
+
+    /// `place` for states already converted to `Double`s (a decoded application's): three SIMD2 loads per
+    /// two fields.
+    private func place(_ lane: Int, values: UnsafePointer<Double>, stateValues: UnsafePointer<Double>) {
+        let fields = program.fieldCount, w = width, r = registers.base + lane, s = self.states.base + lane
+        let masks = r + fields &* w
+        var field = 0, offset = 0
+        while field &+ 2 <= fields {
+            let value = UnsafeRawPointer(values + field).loadUnaligned(as: SIMD2<Double>.self)
+            let mask = UnsafeRawPointer(values + (fields &+ field)).loadUnaligned(as: SIMD2<Double>.self)
+            let state = UnsafeRawPointer(stateValues + field).loadUnaligned(as: SIMD2<Double>.self)
+            r[offset] = value[0]
+            r[offset &+ w] = value[1]
+            masks[offset] = mask[0]
+            masks[offset &+ w] = mask[1]
+            s[offset] = state[0]
+            s[offset &+ w] = state[1]
+            field &+= 2
+            offset &+= w &+ w
+        }
+        if field < fields {
+            r[offset] = values[field]
+            masks[offset] = values[fields &+ field]
+            s[offset] = stateValues[field]
+        }
     }
 
     /// Copies an application's field values, list masks and states into its column. Two fields at a time with

@@ -100,6 +100,8 @@ enum FieldState: UInt8, Sendable {
 public final class DecodedApplication: Sendable {
     let values: [Double]
     let states: [FieldState]
+    /// The states' raw values as `Double`s, as `BlockEvaluator` keeps them (copied without converting).
+    let stateValues: [Double]
     let identifier: [UInt8]
     let identifierPresent: Bool
 
@@ -107,6 +109,7 @@ public final class DecodedApplication: Sendable {
         let count = evaluator.policy.fieldCount
         values = Array(evaluator.registers[0..<(2 * count)])
         states = Array(evaluator.fieldStates)
+        stateValues = states.map { Double($0.rawValue) }
         identifier = evaluator.identifier
         identifierPresent = evaluator.identifierPresent
     }
