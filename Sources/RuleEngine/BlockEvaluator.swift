@@ -435,6 +435,9 @@ public final class BlockEvaluator {
         let points = UnsafePointer(p.matchPoints.base), rankBits = UnsafePointer(p.matchRankBits.base)
         // Every lane, invalid ones too (no branch on validity); an invalid application's score stays missing
         // and its reasons and grade are never written out.
+        // In passes with few values live each (one loop did it all and spilled its pointers): totals and
+        // reason masks, then the reasons, then the scores.
+        let masks = self.column.base
         for lane in 0..<n {
             var total = p.base
             var mask: UInt64 = 0
@@ -443,17 +446,22 @@ public final class BlockEvaluator {
                 total += points[k]
                 mask |= rankBits[k]
             }
-            let reasons = self.reasons.base + lane &* reasonCapacity
-            if p.ranksByMask {
-                reasonCounts[lane] = Int32(truncatingIfNeeded: p.reasons(ranked: mask, into: reasons))
-            } else {
+            scoreRegister[lane] = total
+            masks[lane] = Int64(bitPattern: mask)
+        }
+        if p.ranksByMask {
+            let reasons = self.reasons.base, counts = reasonCounts.base, capacity = reasonCapacity
+            for lane in 0..<n {
+                counts[lane] = Int32(truncatingIfNeeded: p.reasons(ranked: UInt64(bitPattern: masks[lane]), into: reasons + lane &* capacity))
+            }
+        } else {
+            for lane in 0..<n {
                 let bins = matchedBins.base + lane * characteristics
                 for characteristic in 0..<characteristics { bins[characteristic] = Int32(matched[characteristic &* w &+ lane]) - 1 }
-                reasonCounts[lane] = Int32(p.rankReasons(matched: bins, into: reasons))
+                reasonCounts[lane] = Int32(p.rankReasons(matched: bins, into: reasons.base + lane * reasonCapacity))
             }
-            scores[lane] = outcomes[lane] == .invalid ? .nan : total
-            scoreRegister[lane] = total
         }
+        for lane in 0..<n { scores[lane] = outcomes[lane] == .invalid ? .nan : scoreRegister[lane] }
         // The grades for the whole block, as `Program.grade(for:)` decides them (every band tested last to
         // first), each band a select over the lanes, which vectorizes.
         let bands = p.gradeMinimums.count
