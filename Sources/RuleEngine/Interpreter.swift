@@ -82,7 +82,16 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
         case .ceiling: unary { $0.rounded(.up) }
         case .round: unary { $0.rounded(.toNearestOrAwayFromZero) }
         case .roundScaled: binary(Semantics.roundScaled)
-        case .lookup: unary { Semantics.lookup($0, pool: pool, offset: Int(i.b)) }
+        case .lookup:
+            // An ordinal is a whole number below 2^52: adding 2^52 leaves it in the low bits of the sum's
+            // pattern, without the checked conversion to Int. Anything else (missing, negative, fractional,
+            // huge) fails the round trip and takes `Semantics.lookup`, so the results are the same.
+            let offset = Int(i.b)
+            for l in 0..<n {
+                let x = a[l]
+                let k = Int(truncatingIfNeeded: (x + 0x1p52).bitPattern & 0xF_FFFF_FFFF_FFFF)
+                d[l] = Double(k) == x ? pool[offset &+ k] : Semantics.lookup(x, pool: pool, offset: offset)
+            }
         case .memberOf: unary { Semantics.memberOf($0, pool: pool, start: Int(i.b), count: Int(i.c)) }
         case .hasBit: unary { Semantics.hasBit($0, bit: Int(i.b)) }
         }
