@@ -9,7 +9,8 @@
 //
 // Usage from benchmarks/: swift run -c release store-bench intake 100000 4096
 // Experiments: STORE_BENCH_PRAGMAS="cache_size=-65536;wal_autocheckpoint=10000" (run on the writer first),
-// STORE_BENCH_BATCH=N (Intake's maximumBatch, default 2048). Intake also prints CPU µs per application.
+// STORE_BENCH_BATCH=N (Intake's maximumBatch, default 2048), STORE_BENCH_IDS=random (UUID-shaped application
+// numbers instead of B-<index>), STORE_BENCH_KEEP=1 (keep the database). Intake also prints CPU µs per application.
 import Foundation
 import GRDB
 import RuleEngine
