@@ -58,6 +58,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "riskgate.server")
+        if let auditCheckpoints {
+            // Refuse to start (before the database is opened and a first administrator made) rather than log a
+            // failed export every interval: the file must be writable now.
+            let files = FileManager.default
+            guard files.fileExists(atPath: auditCheckpoints) ? files.isWritableFile(atPath: auditCheckpoints)
+                    : files.createFile(atPath: auditCheckpoints, contents: nil) else {
+                Console.err("riskgate: cannot write the audit checkpoint file '\(auditCheckpoints)'")
+                throw ExitCode(2)
+            }
+        }
         var configuration = ServerConfiguration(rulesDirectory: options.rules)
         configuration.host = host == "none" ? nil : host
         configuration.port = port
