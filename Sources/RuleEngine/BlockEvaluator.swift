@@ -123,7 +123,8 @@ public final class BlockEvaluator {
         let lane = beginAppend()
         application.values.withUnsafeBufferPointer { values in
             application.stateValues.withUnsafeBufferPointer { states in
-                place(lane, values: values.baseAddress!, stateValues: states.baseAddress!)
+                let stateValues = states.baseAddress!
+                place(lane, values: values.baseAddress!) { stateValues[$0] }
             }
         }
         malformed[lane] = false
@@ -142,7 +143,8 @@ public final class BlockEvaluator {
         malformed[lane] = !ok
         identifierPresent[lane] = ok && d.identifierPresent
         if ok {
-            place(lane, values: d.registers.base, states: d.fieldStates.base)
+            let states = d.fieldStates.base
+            place(lane, values: d.registers.base) { Double(states[$0].rawValue) }
             if d.identifierPresent { d.identifier.withUnsafeBufferPointer { appendIdentifier($0) } }
         }
         identifierStarts[lane + 1] = identifierCount
@@ -175,36 +177,12 @@ public final class BlockEvaluator {
         return lane
     }
 
-    /// `place` for states already converted to `Double`s (a decoded application's): three SIMD2 loads per
-    /// two fields.
-    private func place(_ lane: Int, values: UnsafePointer<Double>, stateValues: UnsafePointer<Double>) {
-        let fields = program.fieldCount, w = width, r = registers.base + lane, s = self.states.base + lane
-        let masks = r + fields &* w
-        var field = 0, offset = 0
-        while field &+ 2 <= fields {
-            let value = UnsafeRawPointer(values + field).loadUnaligned(as: SIMD2<Double>.self)
-            let mask = UnsafeRawPointer(values + (fields &+ field)).loadUnaligned(as: SIMD2<Double>.self)
-            let state = UnsafeRawPointer(stateValues + field).loadUnaligned(as: SIMD2<Double>.self)
-            r[offset] = value[0]
-            r[offset &+ w] = value[1]
-            masks[offset] = mask[0]
-            masks[offset &+ w] = mask[1]
-            s[offset] = state[0]
-            s[offset &+ w] = state[1]
-            field &+= 2
-            offset &+= w &+ w
-        }
-        if field < fields {
-            r[offset] = values[field]
-            masks[offset] = values[fields &+ field]
-            s[offset] = stateValues[field]
-        }
-    }
-
     /// Copies an application's field values, list masks and states into its column. Two fields at a time with
     /// SIMD2 loads: as a plain loop LLVM added a vectorized copy for a stride of 1 (never the case here) whose
-    /// overlap checks cost more than the copy.
-    private func place(_ lane: Int, values: UnsafePointer<Double>, states: UnsafePointer<FieldState>) {
+    /// overlap checks cost more than the copy. `state(field)` reads a field's state as a `Double` (a decoded
+    /// application keeps them converted; the JSON decoder's are `FieldState`s); inlined into each caller.
+    @inline(__always)
+    private func place(_ lane: Int, values: UnsafePointer<Double>, state: (Int) -> Double) {
         let fields = program.fieldCount, w = width, r = registers.base + lane, s = self.states.base + lane
         let masks = r + fields &* w
         var field = 0, offset = 0
@@ -215,15 +193,15 @@ public final class BlockEvaluator {
             r[offset &+ w] = value[1]
             masks[offset] = mask[0]
             masks[offset &+ w] = mask[1]
-            s[offset] = Double(states[field].rawValue)
-            s[offset &+ w] = Double(states[field &+ 1].rawValue)
+            s[offset] = state(field)
+            s[offset &+ w] = state(field &+ 1)
             field &+= 2
             offset &+= w &+ w
         }
         if field < fields {
             r[offset] = values[field]
             masks[offset] = values[fields &+ field]
-            s[offset] = Double(states[field].rawValue)
+            s[offset] = state(field)
         }
     }
 
