@@ -67,17 +67,6 @@ import Testing
         }
     }
 
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// (characteristics, bins each, codes, shared codes): shared codes need the taken-code check; 12 × 8
     /// bins give more than 64 with a reason, ranked one candidate at a time.
     @Test(arguments: [(6, 4, 4, true), (6, 4, 3, false), (3, 2, 2, true), (12, 7, 6, true), (12, 7, 3, false)])

@@ -59,16 +59,11 @@ import Testing
         }
     }
 
-    /// A small deterministic generator (SplitMix64), so a failure names a reproducible seed.
+    /// Random conditions from a seeded `SplitMix`, so a failure names a reproducible seed.
     struct Generator {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var random: SplitMix
+        init(state: UInt64) { random = SplitMix(state: state) }
+        mutating func next(_ bound: Int) -> Int { random.next(bound) }
 
         mutating func condition(depth: Int, allowValue: Bool) -> Condition {
             let pick = depth == 0 ? next(allowValue ? 2 : 1) : next(allowValue ? 6 : 5)
