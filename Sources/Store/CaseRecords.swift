@@ -2,12 +2,13 @@ import Foundation
 import GRDB
 import Workflow
 
-/// Reading and writing `ApprovalCase` values: one row in `cases`, one per level in `case_levels`.
+/// Reading and writing `ApprovalCase` values: one row in `cases`, one per level in `case_levels`, both under the
+/// application's key (`ApplicationNumbers`); the case's id is its application number.
 enum CaseRecords {
-    static func load(_ db: Database, id: String) throws -> ApprovalCase? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id]) else { return nil }
-        let levels = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_levels WHERE case_id = ? ORDER BY level"),
-                                      arguments: [id]).map { level in
+    static func load(_ db: Database, key: Int64, id: String) throws -> ApprovalCase? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE application = ?"), arguments: [key]) else { return nil }
+        let levels = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_levels WHERE application = ? ORDER BY level"),
+                                      arguments: [key]).map { level in
             var value = ApprovalCase.Level(tier: level["tier"], slaSeconds: level["sla_seconds"])
             value.dueAt = (level["due_at"] as Double?).map(Date.init(timeIntervalSince1970:))
             value.outcome = (level["outcome"] as String?).flatMap(ApprovalCase.Level.Outcome.init(rawValue:))
@@ -29,32 +30,32 @@ enum CaseRecords {
                             pausedRemaining: row["paused_remaining"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
 
-    static func insert(_ db: Database, _ value: ApprovalCase) throws {
+    static func insert(_ db: Database, key: Int64, _ value: ApprovalCase) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO cases (id, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
+            INSERT INTO cases (application, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
                                lease_holder, lease_token, lease_expires_at, paused_remaining)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments([value.id, value.submittedBy, value.createdAt.timeIntervalSince1970] + arguments(value)))
+            """).execute(arguments: StatementArguments([key, value.submittedBy, value.createdAt.timeIntervalSince1970] + arguments(value)))
         for (index, level) in value.levels.enumerated() {
             try db.cachedStatement(sql: """
-                INSERT INTO case_levels (case_id, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason)
+                INSERT INTO case_levels (application, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: StatementArguments([value.id, index, level.tier, level.slaSeconds] + arguments(level)))
+                """).execute(arguments: StatementArguments([key, index, level.tier, level.slaSeconds] + arguments(level)))
         }
     }
 
     /// Writes the case row and every level that differs from `before`.
-    static func update(_ db: Database, _ value: ApprovalCase, from before: ApprovalCase) throws {
+    static func update(_ db: Database, key: Int64, _ value: ApprovalCase, from before: ApprovalCase) throws {
         try db.cachedStatement(sql: """
             UPDATE cases SET updated_at = ?, status = ?, current_level = ?, level_count = ?, tier = ?, due_at = ?,
                              lease_holder = ?, lease_token = ?, lease_expires_at = ?, paused_remaining = ?
-            WHERE id = ?
-            """).execute(arguments: StatementArguments(arguments(value) + [value.id]))
+            WHERE application = ?
+            """).execute(arguments: StatementArguments(arguments(value) + [key]))
         for (index, level) in value.levels.enumerated() where index >= before.levels.count || before.levels[index] != level {
             try db.cachedStatement(sql: """
                 UPDATE case_levels SET tier = ?, due_at = ?, outcome = ?, decided_by = ?, decided_at = ?, reason = ?
-                WHERE case_id = ? AND level = ?
-                """).execute(arguments: StatementArguments([level.tier] + arguments(level) + [value.id, index]))
+                WHERE application = ? AND level = ?
+                """).execute(arguments: StatementArguments([level.tier] + arguments(level) + [key, index]))
         }
     }
 

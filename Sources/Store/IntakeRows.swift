@@ -5,11 +5,12 @@ import Workflow
 
 /// Intake's fast path inside the batch transaction: first versions of application numbers not yet stored (nearly
 /// every submission). Everything that does not depend on the database (audit details, reasons, notes, hashes of
-/// bodies) was rendered before the transaction. Application rows go in by multi-row statements: a plain `INSERT`
-/// of up to 32 of them at once succeeds only if every number is new (a stored or repeated number fails it with a
-/// constraint error, and SQLite undoes that statement alone); such a group then goes through one by one, an
-/// `INSERT OR IGNORE` telling new numbers from known ones. Their decision, case, history and audit rows wait in
-/// `IntakeTable`s and go in by multi-row statements shared by up to 32 applications.
+/// bodies) was rendered before the transaction. Numbers go in by multi-row statements, with the keys they get
+/// (`ApplicationNumbers`): a plain `INSERT` of up to 32 of them at once succeeds only if every number is new (a
+/// stored or repeated number fails it with the uniqueness trigger's error, and SQLite undoes that statement
+/// alone); such a group then goes through one by one, a lookup telling new numbers from known ones. Their
+/// application, decision, case, history and audit rows wait in `IntakeTable`s and go in by multi-row statements
+/// shared by up to 32 applications.
 ///
 /// It writes exactly the rows the general path (`Store.intake`) writes for such a submission; anything else —
 /// the number already stored (duplicate, conflict, next version), no usable number — goes to the general path.
@@ -21,21 +22,19 @@ struct IntakeRows {
     private let db: Database
     // Each SQL text here differs from every statement the general path runs through GRDB's own binding (note the
     // table names written without a space before the column list), so the two never share a cached statement.
-    private var applications = IntakeTable("INSERT INTO applications(id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
-                                           row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
-    /// One row at a time: a number already stored inserts nothing (changes() == 0) and the general path takes over.
-    private var application = IntakeTable("INSERT OR IGNORE INTO applications(id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
-                                          row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
+    private var numbers = IntakeTable("INSERT INTO application_numbers(key, number, digest) VALUES ", row: "(?, ?, ?)", width: 3)
     // The other rows wait in these tables and go in by multi-row statements (flushed in this order, parents first).
-    private var decisions = IntakeTable("INSERT INTO decisions(application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at) VALUES ",
+    private var applications = IntakeTable("INSERT INTO applications(application, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
+                                           row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
+    private var decisions = IntakeTable("INSERT INTO decisions(application, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at) VALUES ",
                                         row: "(?, 1, ?, ?, ?, ?, ?, 'rules', ?)", width: 7)
     private var cases = IntakeTable("""
-        INSERT INTO cases(id, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
+        INSERT INTO cases(application, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
                           lease_holder, lease_token, lease_expires_at, paused_remaining) VALUES
         """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)", width: 9)
-    private var levels = IntakeTable("INSERT INTO case_levels(case_id, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason) VALUES ",
+    private var levels = IntakeTable("INSERT INTO case_levels(application, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason) VALUES ",
                                      row: "(?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)", width: 5)
-    private var history = IntakeTable("INSERT INTO history(application_id, at, actor, action, from_state, to_state, level, note) VALUES ",
+    private var history = IntakeTable("INSERT INTO history(application, at, actor, action, from_state, to_state, level, note) VALUES ",
                                       row: "(?, ?, ?, ?, NULL, ?, ?, ?)", width: 7)
     private var audit = IntakeTable("INSERT INTO audit(seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ",
                                     row: "(?, ?, ?, ?, ?, ?, ?, ?)", width: 8)
@@ -63,18 +62,24 @@ struct IntakeRows {
     /// twice in it — the caller then takes them one by one (`insertFirstVersion`).
     mutating func insertFirstVersions(of batch: [Submission], _ group: Range<Int>, chain: inout AuditChain) throws -> [SubmissionResult]? {
         precondition(group.count <= IntakeRows.groupSize)
-        for index in group { IntakeRows.addApplication(batch[index], at: seconds, to: &applications) }
+        let first = try ApplicationNumbers.nextKey(db)
+        for (offset, index) in group.enumerated() {
+            let number = batch[index].applicationID!
+            numbers.integer(first + Int64(offset))
+            numbers.text(number)
+            numbers.integer(ApplicationNumbers.digest(number))
+        }
         do {
-            try applications.flushAsOneStatement(db)
+            try numbers.flushAsOneStatement(db)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // SQLite undid this statement alone (ON CONFLICT ABORT); the transaction goes on. GRDB evicted the failed
-            // statement from its cache, so fetch it again next time.
-            applications.forgetStatements()
+            // SQLite undid this statement alone (RAISE(ABORT) in the uniqueness trigger); the transaction goes on.
+            // GRDB evicted the failed statement from its cache, so fetch it again next time.
+            numbers.forgetStatements()
             return nil
         }
         var results: [SubmissionResult] = []
         results.reserveCapacity(group.count)
-        for index in group { results.append(try addRows(batch[index], chain: &chain)) }
+        for (offset, index) in group.enumerated() { results.append(try addRows(batch[index], key: first + Int64(offset), chain: &chain)) }
         return results
     }
 
@@ -82,35 +87,28 @@ struct IntakeRows {
     /// the fast path does not apply. Its rows other than the application's may still be buffered: `flush()` before
     /// anything reads them (the general path) and before the transaction ends.
     mutating func insertFirstVersion(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult? {
-        guard IntakeRows.accepts(submission, ruleset: ruleset) else { return nil }
-        IntakeRows.addApplication(submission, at: seconds, to: &application)
-        try application.flush(db)
-        guard db.changesCount == 1 else { return nil }
-        return try addRows(submission, chain: &chain)
+        guard IntakeRows.accepts(submission, ruleset: ruleset), try ApplicationNumbers.key(db, submission.applicationID!) == nil else { return nil }
+        return try addRows(submission, key: try ApplicationNumbers.insert(db, submission.applicationID!), chain: &chain)
     }
 
-    // Static: a method call on `self` while one of its tables is passed inout would copy the whole struct.
-    private static func addApplication(_ submission: Submission, at seconds: Double, to table: inout IntakeTable) {
-        table.text(submission.applicationID!)
-        table.real(seconds)
-        table.text(submission.actor)
-        table.blob(submission.body)
-        table.text(submission.inputHash)
-    }
-
-    /// Buffers the rows of a first version whose application row is stored.
-    private mutating func addRows(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult {
+    /// Buffers the rows of a first version whose number is stored under `key`.
+    private mutating func addRows(_ submission: Submission, key: Int64, chain: inout AuditChain) throws -> SubmissionResult {
         let id = submission.applicationID!
         let outcome = submission.outcome.description
-        decisions.text(id)
+        applications.integer(key)
+        applications.real(seconds)
+        applications.text(submission.actor)
+        applications.blob(submission.body)
+        applications.text(submission.inputHash)
+        decisions.integer(key)
         decisions.text(ruleset)
         decisions.text(submission.inputHash)
         decisions.text(outcome)
         decisions.text(submission.reasonsJSON)
         decisions.text(submission.decisionJSON)
         decisions.real(seconds)
-        addHistory(id, actor: submission.actor, action: "submit", to: nil, level: nil, note: "version 1")
-        addHistory(id, actor: "rules", action: "decide", to: outcome, level: nil, note: ruleset)
+        addHistory(key, actor: submission.actor, action: "submit", to: nil, level: nil, note: "version 1")
+        addHistory(key, actor: "rules", action: "decide", to: outcome, level: nil, note: ruleset)
         addRecord(actor: submission.actor, action: "application.submit", subject: id, detail: submission.submitDetail, chain: &chain)
         addRecord(actor: "rules", action: "application.decide", subject: id, detail: submission.decideDetail, chain: &chain)
 
@@ -118,7 +116,7 @@ struct IntakeRows {
         if opensCase {
             let opened = ApprovalCase(id: id, submittedBy: submission.actor,
                                       levels: submission.levels.map { ApprovalCase.Level(tier: $0.tier, slaSeconds: $0.slaHours * 3600) }, at: now)
-            cases.text(opened.id)
+            cases.integer(key)
             cases.text(opened.submittedBy)
             cases.real(opened.createdAt.timeIntervalSince1970)
             cases.real(opened.updatedAt.timeIntervalSince1970)
@@ -128,13 +126,13 @@ struct IntakeRows {
             cases.integer(opened.currentLevel.tier)
             cases.real(opened.dueAt?.timeIntervalSince1970)
             for (index, value) in opened.levels.enumerated() {
-                levels.text(id)
+                levels.integer(key)
                 levels.integer(index)
                 levels.integer(value.tier)
                 levels.integer(value.slaSeconds)
                 levels.real(value.dueAt?.timeIntervalSince1970)
             }
-            addHistory(id, actor: "rules", action: "open", to: "queued", level: 0, note: submission.openNote)
+            addHistory(key, actor: "rules", action: "open", to: "queued", level: 0, note: submission.openNote)
             addRecord(actor: "rules", action: "case.open", subject: id, detail: submission.openDetail, chain: &chain)
         }
         buffered += 1
@@ -146,6 +144,7 @@ struct IntakeRows {
     /// Inserts every buffered row (parents before the rows that refer to them).
     mutating func flush() throws {
         guard buffered > 0 else { return }
+        try applications.flush(db)
         try decisions.flush(db)
         try cases.flush(db)
         try levels.flush(db)
@@ -154,8 +153,8 @@ struct IntakeRows {
         buffered = 0
     }
 
-    private mutating func addHistory(_ id: String, actor: String, action: String, to state: String?, level: Int?, note: String) {
-        history.text(id)
+    private mutating func addHistory(_ key: Int64, actor: String, action: String, to state: String?, level: Int?, note: String) {
+        history.integer(key)
         history.real(seconds)
         history.text(actor)
         history.text(action)

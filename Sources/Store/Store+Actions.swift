@@ -52,32 +52,35 @@ extension Store {
 
     private static func apply(_ db: Database, _ action: CaseAction, actor: Actor, at now: Date, leaseSeconds: TimeInterval) throws -> ActionOutcome {
         let caseID: String
+        let caseKey: Int64
         if let id = action.caseID {
             caseID = id
+            caseKey = try ApplicationNumbers.existingKey(db, id, notFound: "no case \(id)")
         } else {
             guard actor.has(.approver) else { throw WorkflowError(.forbidden, "\(actor.name) is not an approver") }
             // The first case in queue order among the queued ones and the claimed ones whose lease ran out, each
             // read through its own index so that the cases other approvers hold are never stepped over.
-            guard let next = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT id FROM (
+            guard let next = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT n.key, n.number FROM (
                     SELECT * FROM (
-                        SELECT id, due_at, created_at FROM cases INDEXED BY cases_queued
+                        SELECT application, due_at, created_at FROM cases INDEXED BY cases_queued
                         WHERE status = 'queued' AND tier <= ?2 AND submitted_by <> ?3
-                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?3)
+                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.application = cases.application AND l.decided_by = ?3)
                         ORDER BY due_at, created_at LIMIT 1)
                     UNION ALL
                     SELECT * FROM (
-                        SELECT id, due_at, created_at FROM cases INDEXED BY cases_leases
+                        SELECT application, due_at, created_at FROM cases INDEXED BY cases_leases
                         WHERE status = 'claimed' AND lease_expires_at <= ?1 AND tier <= ?2 AND submitted_by <> ?3
-                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.case_id = cases.id AND l.decided_by = ?3)
+                          AND NOT EXISTS (SELECT 1 FROM case_levels l WHERE l.application = cases.application AND l.decided_by = ?3)
                         ORDER BY due_at, created_at LIMIT 1)
-                ) ORDER BY due_at, created_at LIMIT 1
+                ) AS next JOIN application_numbers n ON n.key = next.application ORDER BY next.due_at, next.created_at LIMIT 1
                 """), arguments: [now.timeIntervalSince1970, actor.tier, actor.name]) else {
                 throw StoreError(.notFound, "no case is waiting for tier \(actor.tier) or below")
             }
-            caseID = next
+            caseKey = next["key"]
+            caseID = next["number"]
         }
-        guard var current = try CaseRecords.load(db, id: caseID) else { throw StoreError(.notFound, "no case \(caseID)") }
+        guard var current = try CaseRecords.load(db, key: caseKey, id: caseID) else { throw StoreError(.notFound, "no case \(caseID)") }
         var chain = try AuditChain(db)
         let original = current
         // A claim on a case whose lease ran out first records the expiry; actions that present a token leave
@@ -88,7 +91,7 @@ extension Store {
         default: claims = false
         }
         if claims, let expired = current.expireLease(at: now) {
-            try History.record(db, expired, application: caseID, at: now)
+            try History.record(db, expired, application: caseKey, at: now)
             try chain.append(db, at: now, actor: "system", action: "case.expire", subject: caseID,
                              detail: ["holder": expired.note ?? "", "level": String(expired.level + 1)])
         }
@@ -116,13 +119,13 @@ extension Store {
             transition = try current.reassign(by: actor, to: assignee, token: token, at: now, leaseSeconds: leaseSeconds).get()
         }
         if current != original {
-            try CaseRecords.update(db, current, from: original)
+            try CaseRecords.update(db, key: caseKey, current, from: original)
         }
-        try History.record(db, transition, application: caseID, at: now)
+        try History.record(db, transition, application: caseKey, at: now)
         var detail = ["level": String(transition.level + 1), "from": transition.from.rawValue, "to": transition.to.rawValue]
         if let note = transition.note { detail["note"] = note }
         try chain.append(db, at: now, actor: actor.name, action: "case.\(transition.action.rawValue)", subject: caseID, detail: detail)
-        if current.isClosed, !original.isClosed { try recordFinalDecision(db, current, at: now) }
+        if current.isClosed, !original.isClosed { try recordFinalDecision(db, key: caseKey, current, at: now) }
         return ActionOutcome(caseID: caseID, action: transition.action.rawValue, status: current.status.rawValue,
                              level: current.current + 1, levels: current.levels.count, tier: current.currentLevel.tier,
                              token: transition.action == .claim ? current.lease?.token : nil,
@@ -131,15 +134,15 @@ extension Store {
     }
 
     /// One decision record per decided case, carrying the automatic decision's input hash, ruleset and reasons.
-    private static func recordFinalDecision(_ db: Database, _ decided: ApprovalCase, at now: Date) throws {
+    private static func recordFinalDecision(_ db: Database, key: Int64, _ decided: ApprovalCase, at now: Date) throws {
         guard let automatic = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT input_hash, ruleset, reasons FROM decisions WHERE application_id = ? ORDER BY version DESC LIMIT 1
-            """), arguments: [decided.id]) else { throw StoreError(.storage, "case \(decided.id) has no application decision") }
+            SELECT input_hash, ruleset, reasons FROM decisions WHERE application = ? ORDER BY version DESC LIMIT 1
+            """), arguments: [key]) else { throw StoreError(.storage, "case \(decided.id) has no application decision") }
         let level = decided.currentLevel
         try db.cachedStatement(sql: """
-            INSERT INTO case_decisions (case_id, outcome, decided_by, decided_at, reason, input_hash, ruleset, reasons)
+            INSERT INTO case_decisions (application, outcome, decided_by, decided_at, reason, input_hash, ruleset, reasons)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [decided.id, decided.status.rawValue, level.decidedBy, now.timeIntervalSince1970, level.reason,
+            """).execute(arguments: [key, decided.status.rawValue, level.decidedBy, now.timeIntervalSince1970, level.reason,
                              automatic["input_hash"], automatic["ruleset"], automatic["reasons"]])
     }
 }

@@ -71,12 +71,14 @@ extension Store {
         var version = 1
         var disposition = SubmissionResult.Disposition.created
         var existingCase: ApprovalCase?
-        if let known = id, let latest = try Row.fetchOne(db.cachedStatement(sql: """
+        var key: Int64?
+        if let known = id, let storedKey = try ApplicationNumbers.key(db, known), let latest = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT a.version, a.input_hash, a.assigned_id, d.outcome, d.decision FROM applications a
-            JOIN decisions d ON d.application_id = a.id AND d.version = a.version
-            WHERE a.id = ? ORDER BY a.version DESC LIMIT 1
-            """), arguments: [known]) {
-            existingCase = try CaseRecords.load(db, id: known)
+            JOIN decisions d ON d.application = a.application AND d.version = a.version
+            WHERE a.application = ? ORDER BY a.version DESC LIMIT 1
+            """), arguments: [storedKey]) {
+            key = storedKey
+            existingCase = try CaseRecords.load(db, key: storedKey, id: known)
             if (latest["input_hash"] as String) == submission.inputHash {
                 return .success(SubmissionResult(applicationID: known, version: latest["version"], assigned: latest["assigned_id"],
                                                  disposition: .duplicate, outcome: latest["outcome"],
@@ -90,20 +92,21 @@ extension Store {
         }
         if id == nil { id = try nextApplicationNumber(db) }
         let applicationID = id!
+        let applicationKey = try key ?? ApplicationNumbers.insert(db, applicationID)
         try db.cachedStatement(sql: """
-            INSERT INTO applications (id, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [applicationID, version, now.timeIntervalSince1970, submission.actor,
+            INSERT INTO applications (application, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [applicationKey, version, now.timeIntervalSince1970, submission.actor,
                                      submission.applicationID == nil, Data(submission.body), submission.inputHash])
         let reasons = submission.reasonsJSON
         try db.cachedStatement(sql: """
-            INSERT INTO decisions (application_id, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
+            INSERT INTO decisions (application, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'rules', ?)
-            """).execute(arguments: [applicationID, version, ruleset, submission.inputHash, submission.outcome.description,
+            """).execute(arguments: [applicationKey, version, ruleset, submission.inputHash, submission.outcome.description,
                                      reasons, submission.decisionJSON, now.timeIntervalSince1970])
         try db.cachedStatement(sql: """
-            INSERT INTO history (application_id, at, actor, action, to_state, note) VALUES (?, ?, ?, 'submit', NULL, ?), (?, ?, 'rules', 'decide', ?, ?)
-            """).execute(arguments: [applicationID, now.timeIntervalSince1970, submission.actor, "version \(version)",
-                                     applicationID, now.timeIntervalSince1970, submission.outcome.description, ruleset])
+            INSERT INTO history (application, at, actor, action, to_state, note) VALUES (?, ?, ?, 'submit', NULL, ?), (?, ?, 'rules', 'decide', ?, ?)
+            """).execute(arguments: [applicationKey, now.timeIntervalSince1970, submission.actor, "version \(version)",
+                                     applicationKey, now.timeIntervalSince1970, submission.outcome.description, ruleset])
         let firstVersion = version == 1 && submission.ruleset == ruleset
         try chain.append(db, at: now, actor: submission.actor, action: "application.submit", subject: applicationID,
                          detailJSON: firstVersion ? submission.submitDetail
@@ -116,16 +119,16 @@ extension Store {
         if var returned = existingCase, returned.status == .returned, submission.outcome != .invalid {
             let before = returned
             let transition = try returned.resume(by: submission.actor, at: now).get()
-            try CaseRecords.update(db, returned, from: before)
-            try History.record(db, transition, application: applicationID, at: now)
+            try CaseRecords.update(db, key: applicationKey, returned, from: before)
+            try History.record(db, transition, application: applicationKey, at: now)
             try chain.append(db, at: now, actor: submission.actor, action: "case.resume", subject: applicationID,
                              detail: ["version": String(version), "level": String(transition.level + 1)])
             caseStatus = returned.status
         } else if existingCase == nil, submission.outcome == .referred, !submission.levels.isEmpty {
             let levels = submission.levels.map { ApprovalCase.Level(tier: $0.tier, slaSeconds: $0.slaHours * 3600) }
             let opened = ApprovalCase(id: applicationID, submittedBy: submission.actor, levels: levels, at: now)
-            try CaseRecords.insert(db, opened)
-            try History.append(db, application: applicationID, at: now, actor: "rules", action: "open", to: "queued", level: 0,
+            try CaseRecords.insert(db, key: applicationKey, opened)
+            try History.append(db, application: applicationKey, at: now, actor: "rules", action: "open", to: "queued", level: 0,
                                note: submission.openNote)
             try chain.append(db, at: now, actor: "rules", action: "case.open", subject: applicationID, detailJSON: submission.openDetail)
             caseStatus = .queued
@@ -135,24 +138,28 @@ extension Store {
                                          caseStatus: caseStatus?.rawValue, decision: submission.decisionJSON))
     }
 
-    /// The next assigned application number, e.g. `RG-000042` (durable counter, never reused).
+    /// The next assigned application number, e.g. `RG-000042` (durable counter, never reused). A number some
+    /// submission already carried is stepped over, so an assigned number never collides with a chosen one.
     private static func nextApplicationNumber(_ db: Database) throws -> String {
-        try db.execute(sql: "INSERT INTO counters (name, value) VALUES ('application', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
-        let value = try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'application'") ?? 0
-        return String(format: "RG-%06d", value)
+        while true {
+            try db.execute(sql: "INSERT INTO counters (name, value) VALUES ('application', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+            let value = try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'application'") ?? 0
+            let number = String(format: "RG-%06d", value)
+            if try ApplicationNumbers.key(db, number) == nil { return number }
+        }
     }
 }
 
 /// The case history: who did what, when, from which state to which.
 enum History {
-    static func append(_ db: Database, application: String, at now: Date, actor: String, action: String,
+    static func append(_ db: Database, application: Int64, at now: Date, actor: String, action: String,
                        from: String? = nil, to: String? = nil, level: Int? = nil, note: String? = nil) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO history (application_id, at, actor, action, from_state, to_state, level, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO history (application, at, actor, action, from_state, to_state, level, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [application, now.timeIntervalSince1970, actor, action, from, to, level, note])
     }
 
-    static func record(_ db: Database, _ transition: Transition, application: String, at now: Date) throws {
+    static func record(_ db: Database, _ transition: Transition, application: Int64, at now: Date) throws {
         try append(db, application: application, at: now, actor: transition.actor, action: transition.action.rawValue,
                    from: transition.from.rawValue, to: transition.to.rawValue, level: transition.level, note: transition.note)
     }

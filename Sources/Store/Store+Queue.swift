@@ -54,12 +54,12 @@ extension Store {
             if let upToTier { filter += " AND tier <= :upToTier"; arguments += ["upToTier": upToTier] }
             arguments += ["limit": limit]
             let sql = """
-                SELECT * FROM (
+                SELECT open.*, n.number FROM (
                     SELECT * FROM (SELECT * FROM cases INDEXED BY cases_queued WHERE status = 'queued'\(filter)
                                    ORDER BY due_at, created_at LIMIT :limit)
                     UNION ALL
                     SELECT * FROM cases INDEXED BY cases_leases WHERE status = 'claimed'\(filter)
-                ) ORDER BY due_at, created_at LIMIT :limit
+                ) AS open JOIN application_numbers n ON n.key = open.application ORDER BY open.due_at, open.created_at LIMIT :limit
                 """
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Store.entry($0, at: now) }
         }
@@ -68,14 +68,19 @@ extension Store {
     /// One case as a queue listing shows it, open or not.
     public func caseEntry(_ id: String, at now: Date) async throws -> QueueEntry? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]).map { Store.entry($0, at: now) }
+            guard let key = try ApplicationNumbers.key(db, id) else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT cases.*, ? AS number FROM cases WHERE application = ?", arguments: [id, key])
+                .map { Store.entry($0, at: now) }
         }
     }
 
     /// Cases whose lease `user` holds now.
     public func held(by user: String, at now: Date) async throws -> [QueueEntry] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM cases WHERE status = 'claimed' AND lease_holder = ? AND lease_expires_at > ? ORDER BY due_at",
+            try Row.fetchAll(db, sql: """
+                SELECT cases.*, n.number FROM cases JOIN application_numbers n ON n.key = cases.application
+                WHERE status = 'claimed' AND lease_holder = ? AND lease_expires_at > ? ORDER BY due_at
+                """,
                              arguments: [user, now.timeIntervalSince1970]).map { Store.entry($0, at: now) }
         }
     }
@@ -83,7 +88,10 @@ extension Store {
     /// Cases submitted by `user` that were returned for information (waiting for a re-submission).
     public func returned(submittedBy user: String, at now: Date) async throws -> [QueueEntry] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM cases WHERE status = 'returned' AND submitted_by = ? ORDER BY updated_at",
+            try Row.fetchAll(db, sql: """
+                SELECT cases.*, n.number FROM cases JOIN application_numbers n ON n.key = cases.application
+                WHERE status = 'returned' AND submitted_by = ? ORDER BY updated_at
+                """,
                              arguments: [user]).map { Store.entry($0, at: now) }
         }
     }
@@ -108,9 +116,9 @@ extension Store {
             var byOutcome: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT d.outcome, count(*) AS n FROM decisions d
-                WHERE d.version = (SELECT max(version) FROM decisions WHERE application_id = d.application_id) GROUP BY d.outcome
+                WHERE d.version = (SELECT max(version) FROM decisions WHERE application = d.application) GROUP BY d.outcome
                 """) { byOutcome[row["outcome"]] = row["n"] }
-            let applications = try Int.fetchOne(db, sql: "SELECT count(DISTINCT id) FROM applications") ?? 0
+            let applications = try Int.fetchOne(db, sql: "SELECT count(*) FROM application_numbers") ?? 0
             return QueueStats(casesByStatus: byStatus, openByTier: byTier, overdue: overdue, decisionsByOutcome: byOutcome,
                               applications: applications)
         }
@@ -119,11 +127,12 @@ extension Store {
     /// The latest version of an application as received, with the ruleset and reasons of its decision.
     public func application(_ id: String) async throws -> StoredApplication {
         try await writer.read { db in
+            let key = try ApplicationNumbers.existingKey(db, id, notFound: "no application \(id)")
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT a.body, a.submitted_by, d.ruleset, d.reasons FROM applications a
-                JOIN decisions d ON d.application_id = a.id AND d.version = a.version
-                WHERE a.id = ? ORDER BY a.version DESC LIMIT 1
-                """, arguments: [id]) else { throw StoreError(.notFound, "no application \(id)") }
+                JOIN decisions d ON d.application = a.application AND d.version = a.version
+                WHERE a.application = ? ORDER BY a.version DESC LIMIT 1
+                """, arguments: [key]) else { throw StoreError(.notFound, "no application \(id)") }
             let reasons = (try? JSONDecoder().decode([String].self, from: Data((row["reasons"] as String).utf8))) ?? []
             return StoredApplication(body: [UInt8](row["body"] as Data), ruleset: row["ruleset"], reasons: reasons,
                                      submittedBy: row["submitted_by"])
@@ -133,7 +142,7 @@ extension Store {
     private static func entry(_ row: Row, at now: Date) -> QueueEntry {
         let expires: Double? = row["lease_expires_at"]
         let live = (expires ?? 0) > now.timeIntervalSince1970
-        return QueueEntry(caseID: row["id"], status: live || (row["status"] as String) != "claimed" ? row["status"] : "queued",
+        return QueueEntry(caseID: row["number"], status: live || (row["status"] as String) != "claimed" ? row["status"] : "queued",
                           level: (row["current_level"] as Int) + 1, levels: row["level_count"], tier: row["tier"],
                           dueAt: row["due_at"], createdAt: row["created_at"], holder: live ? row["lease_holder"] : nil,
                           leaseExpiresAt: live ? expires : nil)

@@ -206,6 +206,158 @@ extension Store {
             CREATE INDEX cases_leases ON cases (lease_expires_at) WHERE status = 'claimed';
             """)
         }
+        migrator.registerMigration("v5: integer application keys") { db in
+            // The application number was the key of five tables (applications, decisions, cases, case_levels and
+            // the history index), so with numbers that do not arrive in order (UUIDs, branch prefixes) every new
+            // referred application went into the middle of five b-trees. Now the number is stored once, in
+            // `application_numbers`, under an integer key given in arrival order, and every other table refers
+            // to that key: their rows and indexes grow at the end. The number is found through a dense index of
+            // its 64-bit digest (ApplicationNumbers.digest: eight bytes of SHA-256), which stays small enough
+            // for inserts at random places to touch few pages; two numbers with the same digest are told apart
+            // by the number itself, and a trigger keeps numbers unique.
+            db.add(function: ApplicationNumbers.digestFunction)
+            try db.execute(sql: """
+            CREATE TABLE application_numbers (
+                key INTEGER PRIMARY KEY,
+                number TEXT NOT NULL CHECK (length(number) BETWEEN 1 AND 64),
+                digest INTEGER NOT NULL
+            );
+            INSERT INTO application_numbers (number, digest)
+                SELECT id, application_number_digest(id) FROM applications WHERE version = 1 ORDER BY rowid;
+            CREATE INDEX migration_numbers ON application_numbers (number);
+
+            CREATE TABLE applications_v5 (
+                application INTEGER NOT NULL REFERENCES application_numbers(key),
+                version INTEGER NOT NULL CHECK (version >= 1),
+                received_at REAL NOT NULL,
+                submitted_by TEXT NOT NULL,
+                assigned_id INTEGER NOT NULL CHECK (assigned_id IN (0, 1)),
+                body BLOB NOT NULL,
+                input_hash TEXT NOT NULL,
+                PRIMARY KEY (application, version)
+            );
+            INSERT INTO applications_v5 (application, version, received_at, submitted_by, assigned_id, body, input_hash)
+                SELECT n.key, a.version, a.received_at, a.submitted_by, a.assigned_id, a.body, a.input_hash
+                FROM applications a JOIN application_numbers n ON n.number = a.id ORDER BY a.rowid;
+            DROP TABLE applications;
+            ALTER TABLE applications_v5 RENAME TO applications;
+
+            CREATE TABLE decisions_v5 (
+                application INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                ruleset TEXT NOT NULL REFERENCES rulesets(version),
+                input_hash TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('invalid', 'declined', 'approved', 'referred')),
+                reasons TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                decided_by TEXT NOT NULL,
+                decided_at REAL NOT NULL,
+                PRIMARY KEY (application, version),
+                FOREIGN KEY (application, version) REFERENCES applications(application, version)
+            );
+            INSERT INTO decisions_v5 (application, version, ruleset, input_hash, outcome, reasons, decision, decided_by, decided_at)
+                SELECT n.key, d.version, d.ruleset, d.input_hash, d.outcome, d.reasons, d.decision, d.decided_by, d.decided_at
+                FROM decisions d JOIN application_numbers n ON n.number = d.application_id ORDER BY d.rowid;
+            DROP TABLE decisions;
+            ALTER TABLE decisions_v5 RENAME TO decisions;
+            CREATE TRIGGER decisions_retention BEFORE DELETE ON decisions
+                WHEN OLD.decided_at > unixepoch('now') - 25 * 2629746
+                BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
+
+            CREATE TABLE cases_v5 (
+                application INTEGER PRIMARY KEY REFERENCES application_numbers(key),
+                submitted_by TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('queued', 'claimed', 'returned', 'approved', 'declined')),
+                current_level INTEGER NOT NULL CHECK (current_level >= 0),
+                level_count INTEGER NOT NULL CHECK (level_count >= 1 AND current_level < level_count),
+                tier INTEGER NOT NULL,
+                due_at REAL,
+                lease_holder TEXT,
+                lease_token TEXT,
+                lease_expires_at REAL,
+                paused_remaining REAL,
+                CHECK ((status = 'claimed') = (lease_token IS NOT NULL AND lease_holder IS NOT NULL AND lease_expires_at IS NOT NULL)),
+                CHECK ((status = 'returned') = (paused_remaining IS NOT NULL))
+            );
+            INSERT INTO cases_v5 (application, submitted_by, created_at, updated_at, status, current_level, level_count, tier, due_at,
+                                  lease_holder, lease_token, lease_expires_at, paused_remaining)
+                SELECT n.key, c.submitted_by, c.created_at, c.updated_at, c.status, c.current_level, c.level_count, c.tier, c.due_at,
+                       c.lease_holder, c.lease_token, c.lease_expires_at, c.paused_remaining
+                FROM cases c JOIN application_numbers n ON n.number = c.id ORDER BY n.key;
+            DROP TABLE cases;
+            ALTER TABLE cases_v5 RENAME TO cases;
+            CREATE INDEX cases_queued ON cases (due_at, created_at, tier, submitted_by) WHERE status = 'queued';
+            CREATE INDEX cases_leases ON cases (lease_expires_at) WHERE status = 'claimed';
+
+            CREATE TABLE case_levels_v5 (
+                application INTEGER NOT NULL REFERENCES cases(application),
+                level INTEGER NOT NULL CHECK (level >= 0),
+                tier INTEGER NOT NULL CHECK (tier >= 1),
+                sla_seconds INTEGER NOT NULL CHECK (sla_seconds > 0),
+                due_at REAL,
+                outcome TEXT CHECK (outcome IN ('approved', 'declined')),
+                decided_by TEXT,
+                decided_at REAL,
+                reason TEXT,
+                CHECK ((outcome IS NULL) = (decided_by IS NULL)),
+                PRIMARY KEY (application, level)
+            ) WITHOUT ROWID;
+            INSERT INTO case_levels_v5 (application, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason)
+                SELECT n.key, l.level, l.tier, l.sla_seconds, l.due_at, l.outcome, l.decided_by, l.decided_at, l.reason
+                FROM case_levels l JOIN application_numbers n ON n.number = l.case_id ORDER BY n.key, l.level;
+            DROP TABLE case_levels;
+            ALTER TABLE case_levels_v5 RENAME TO case_levels;
+            -- Four eyes: one approver decides at most one level of a case.
+            CREATE UNIQUE INDEX case_levels_one_per_approver ON case_levels (application, decided_by) WHERE decided_by IS NOT NULL;
+
+            CREATE TABLE case_decisions_v5 (
+                application INTEGER PRIMARY KEY REFERENCES cases(application),
+                outcome TEXT NOT NULL CHECK (outcome IN ('approved', 'declined')),
+                decided_by TEXT NOT NULL,
+                decided_at REAL NOT NULL,
+                reason TEXT,
+                input_hash TEXT NOT NULL,
+                ruleset TEXT NOT NULL,
+                reasons TEXT NOT NULL
+            );
+            INSERT INTO case_decisions_v5 (application, outcome, decided_by, decided_at, reason, input_hash, ruleset, reasons)
+                SELECT n.key, d.outcome, d.decided_by, d.decided_at, d.reason, d.input_hash, d.ruleset, d.reasons
+                FROM case_decisions d JOIN application_numbers n ON n.number = d.case_id ORDER BY n.key;
+            DROP TABLE case_decisions;
+            ALTER TABLE case_decisions_v5 RENAME TO case_decisions;
+            CREATE TRIGGER case_decisions_retention BEFORE DELETE ON case_decisions
+                WHEN OLD.decided_at > unixepoch('now') - 25 * 2629746
+                BEGIN SELECT RAISE(ABORT, 'decision records younger than 25 months cannot be purged'); END;
+
+            CREATE TABLE history_v5 (
+                id INTEGER PRIMARY KEY,
+                application INTEGER NOT NULL REFERENCES application_numbers(key),
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT,
+                level INTEGER,
+                note TEXT
+            );
+            INSERT INTO history_v5 (id, application, at, actor, action, from_state, to_state, level, note)
+                SELECT h.id, n.key, h.at, h.actor, h.action, h.from_state, h.to_state, h.level, h.note
+                FROM history h JOIN application_numbers n ON n.number = h.application_id ORDER BY h.id;
+            DROP TABLE history;
+            ALTER TABLE history_v5 RENAME TO history;
+            CREATE INDEX history_by_application ON history (application, id);
+
+            DROP INDEX migration_numbers;
+            CREATE INDEX application_numbers_by_digest ON application_numbers (digest);
+            CREATE TRIGGER application_numbers_unique BEFORE INSERT ON application_numbers
+                WHEN EXISTS (SELECT 1 FROM application_numbers WHERE digest = NEW.digest AND number = NEW.number)
+                BEGIN SELECT RAISE(ABORT, 'application number already stored'); END;
+            CREATE TRIGGER application_numbers_fixed BEFORE UPDATE OF key, number, digest ON application_numbers
+                BEGIN SELECT RAISE(ABORT, 'an application number never changes'); END;
+            """)
+        }
         return migrator
     }()
 }

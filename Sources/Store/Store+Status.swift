@@ -57,18 +57,19 @@ public struct ApplicationStatus: Sendable, Hashable, Codable {
 extension Store {
     public func status(of id: String, at now: Date = Date()) async throws -> ApplicationStatus {
         try await writer.read { db in
+            let key = try ApplicationNumbers.existingKey(db, id, notFound: "no application \(id)")
             guard let decision = try Row.fetchOne(db, sql: """
-                SELECT version, outcome, decision, ruleset FROM decisions WHERE application_id = ? ORDER BY version DESC LIMIT 1
-                """, arguments: [id]) else { throw StoreError(.notFound, "no application \(id)") }
-            let caseValue = try CaseRecords.load(db, id: id)
+                SELECT version, outcome, decision, ruleset FROM decisions WHERE application = ? ORDER BY version DESC LIMIT 1
+                """, arguments: [key]) else { throw StoreError(.notFound, "no application \(id)") }
+            let caseValue = try CaseRecords.load(db, key: key, id: id)
             let levels = (caseValue?.levels ?? []).enumerated().map { index, level in
                 ApplicationStatus.LevelStatus(level: index + 1, tier: level.tier, slaHours: Double(level.slaSeconds) / 3600,
                                               dueAt: level.dueAt?.timeIntervalSince1970, outcome: level.outcome?.rawValue,
                                               decidedBy: level.decidedBy, decidedAt: level.decidedAt?.timeIntervalSince1970, reason: level.reason)
             }
             let timeline = try Row.fetchAll(db, sql: """
-                SELECT at, actor, action, from_state, to_state, level, note FROM history WHERE application_id = ? ORDER BY id
-                """, arguments: [id]).map { row in
+                SELECT at, actor, action, from_state, to_state, level, note FROM history WHERE application = ? ORDER BY id
+                """, arguments: [key]).map { row in
                 ApplicationStatus.Event(at: row["at"], actor: row["actor"], action: row["action"], from: row["from_state"],
                                         to: row["to_state"], level: (row["level"] as Int?).map { $0 + 1 }, note: row["note"])
             }

@@ -28,7 +28,7 @@ import Workflow
         #expect(status.timeline.map(\.action) == ["submit", "decide", "open", "claim", "approve", "claim", "approve"])
         #expect(status.timeline.map(\.actor) == ["branch", "rules", "rules", "sam", "sam", "cora", "cora"])
         let decision = try await fixture.store.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT outcome, decided_by, ruleset, reasons, input_hash FROM case_decisions WHERE case_id = 'M-1'")
+            try Row.fetchOne(db, sql: "SELECT outcome, decided_by, ruleset, reasons, input_hash FROM case_decisions JOIN application_numbers ON key = application WHERE number = 'M-1'")
         }
         #expect(decision?["outcome"] == "approved")
         #expect(decision?["decided_by"] == "cora")
@@ -126,7 +126,7 @@ import Workflow
         let retried = try await fixture.perform(.approve(case: "T-3", token: token), by: "ana", requestID: "r2")
         #expect(retried == approve)
         let counts = try await fixture.store.writer.read { db in
-            [try Int.fetchOne(db, sql: "SELECT count(*) FROM case_decisions WHERE case_id = 'T-3'")!,
+            [try Int.fetchOne(db, sql: "SELECT count(*) FROM case_decisions JOIN application_numbers ON key = application WHERE number = 'T-3'")!,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE subject = 'T-3' AND action = 'case.approve'")!,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE subject = 'T-3' AND action = 'case.claim'")!]
         }

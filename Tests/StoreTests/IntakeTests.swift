@@ -15,7 +15,7 @@ import Testing
         #expect(status.outcome == "approved")
         #expect(status.ruleset == reference.version)
         #expect(status.timeline.map(\.action) == ["submit", "decide"])
-        let body = try await fixture.store.writer.read { db in try Data.fetchOne(db, sql: "SELECT body FROM applications WHERE id = 'A-1'") }
+        let body = try await fixture.store.writer.read { db in try Data.fetchOne(db, sql: "SELECT body FROM applications JOIN application_numbers ON key = application WHERE number = 'A-1'") }
         #expect(body == Data(Applications.personal("A-1").utf8))
     }
 

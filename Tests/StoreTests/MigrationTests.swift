@@ -5,14 +5,15 @@ import Testing
 
 /// A database written by an older release opens with every row kept and every constraint still enforced.
 @Suite struct MigrationTests {
-    @Test func version3KeepsApplicationsAndDecisionsAndTheirRules() throws {
+    @Test func applicationsDecisionsCasesAndHistoryKeepEveryRowAndRule() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("old.sqlite").path
         let now = Date().timeIntervalSince1970
 
-        // A database as the release with migrations v1 and v2 left it: two versions of one application, one of another.
+        // A database as the release with migrations v1 and v2 left it: two versions of one application, one of
+        // another, and a two-level case for the second with its first level decided, a final decision and history.
         do {
             let old = try DatabaseQueue(path: path)
             try Store.migrator.migrate(old, upTo: "v2: login second factor and password changes")
@@ -24,18 +25,42 @@ import Testing
                     try db.execute(sql: "INSERT INTO decisions VALUES (?, ?, 'r1', ?, 'invalid', '[]', ?, 'riskgate', ?)",
                                    arguments: [id, version, "hash-\(id)-\(version)", "{\"v\":\(version)}", now])
                 }
+                for sql in ["INSERT INTO cases VALUES ('A-1', 'branch', ?1, ?1, 'approved', 1, 2, 3, NULL, NULL, NULL, NULL, NULL)",
+                            "INSERT INTO case_levels VALUES ('A-1', 0, 2, 3600, ?1, 'approved', 'sam', ?1, NULL), ('A-1', 1, 3, 7200, ?1, 'approved', 'cora', ?1, NULL)",
+                            "INSERT INTO case_decisions VALUES ('A-1', 'approved', 'cora', ?1, NULL, 'hash-A-1-1', 'r1', '[]')",
+                            """
+                            INSERT INTO history (application_id, at, actor, action, note) VALUES ('Z-9', ?1, 'branch', 'submit', 'version 1'),
+                                ('A-1', ?1, 'branch', 'submit', 'version 1'), ('A-1', ?1, 'sam', 'approve', NULL)
+                            """] {
+                    try db.execute(sql: sql, arguments: [now])
+                }
             }
             try old.close()
         }
 
         let store = try Store(path: path)
         try store.writer.read { db in
-            let applications = try Row.fetchAll(db, sql: "SELECT id, version, CAST(body AS TEXT) AS body, input_hash FROM applications ORDER BY id, version")
-            #expect(applications.map { "\($0["id"] as String)/\($0["version"] as Int)/\($0["body"] as String)/\($0["input_hash"] as String)" }
+            // Numbers get keys in arrival order (A-1 and Z-9 arrived at the same time; v3 ordered them by number); every
+            // table refers to the key.
+            #expect(try String.fetchAll(db, sql: "SELECT key || ':' || number FROM application_numbers ORDER BY key") == ["1:A-1", "2:Z-9"])
+            let applications = try Row.fetchAll(db, sql: """
+                SELECT number, version, CAST(body AS TEXT) AS body, input_hash FROM applications JOIN application_numbers ON key = application
+                ORDER BY number, version
+                """)
+            #expect(applications.map { "\($0["number"] as String)/\($0["version"] as Int)/\($0["body"] as String)/\($0["input_hash"] as String)" }
                     == ["A-1/1/{}/hash-A-1-1", "Z-9/1/{\"a\":1}/hash-Z-9-1", "Z-9/2/{\"a\":2}/hash-Z-9-2"])
-            let decisions = try String.fetchAll(db, sql: "SELECT application_id || '/' || version || '/' || decision FROM decisions ORDER BY 1")
+            let decisions = try String.fetchAll(db, sql: """
+                SELECT number || '/' || version || '/' || decision FROM decisions JOIN application_numbers ON key = application ORDER BY 1
+                """)
             #expect(decisions == ["A-1/1/{\"v\":1}", "Z-9/1/{\"v\":1}", "Z-9/2/{\"v\":2}"])
-            // Rowid tables now: new rows are appended, the key lives in the primary-key index.
+            #expect(try String.fetchAll(db, sql: "SELECT application || '/' || status || '/' || level_count FROM cases") == ["1/approved/2"])
+            #expect(try String.fetchAll(db, sql: "SELECT application || '/' || level || '/' || decided_by FROM case_levels ORDER BY level")
+                    == ["1/0/sam", "1/1/cora"])
+            #expect(try String.fetchAll(db, sql: "SELECT application || '/' || decided_by FROM case_decisions") == ["1/cora"])
+            #expect(try String.fetchAll(db, sql: "SELECT application || '/' || actor || '/' || action FROM history ORDER BY id")
+                    == ["2/branch/submit", "1/branch/submit", "1/sam/approve"])
+            #expect(try Int64.fetchOne(db, sql: "SELECT digest FROM application_numbers WHERE number = 'A-1'") == ApplicationNumbers.digest("A-1"))
+            // Rowid tables: new rows are appended, the key lives in the primary-key index.
             for table in ["applications", "decisions"] {
                 let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]) ?? ""
                 #expect(!sql.uppercased().contains("WITHOUT ROWID"), "\(table): \(sql)")
@@ -44,18 +69,43 @@ import Testing
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
         }
         try store.writer.write { db in
-            // The keys, the foreign key and the retention trigger still hold.
+            // The keys, the foreign keys, uniqueness of numbers and the retention triggers still hold.
+            let number = #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO application_numbers (number, digest) VALUES ('A-1', ?)", arguments: [ApplicationNumbers.digest("A-1")])
+            }
+            #expect(number?.message == "application number already stored")
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE application_numbers SET number = 'B-1' WHERE key = 1") }
             #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "INSERT INTO applications VALUES ('A-1', 1, 0, 'x', 0, x'00', 'h')")
+                try db.execute(sql: "INSERT INTO applications VALUES (2, 1, 0, 'x', 0, x'00', 'h')")
             }
             #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "INSERT INTO decisions VALUES ('NOPE', 1, 'r1', 'h', 'invalid', '[]', '{}', 'riskgate', 0)")
+                try db.execute(sql: "INSERT INTO decisions VALUES (3, 1, 'r1', 'h', 'invalid', '[]', '{}', 'riskgate', 0)")
             }
-            let error = #expect(throws: DatabaseError.self) {
-                try db.execute(sql: "DELETE FROM decisions WHERE application_id = 'A-1'")
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO case_levels VALUES (2, 0, 2, 3600, NULL, NULL, NULL, NULL, NULL)")
             }
-            #expect(error?.message == "decision records younger than 25 months cannot be purged")
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "UPDATE case_levels SET decided_by = 'sam' WHERE application = 1 AND level = 1")
+            }
+            for table in ["decisions", "case_decisions"] {
+                let error = #expect(throws: DatabaseError.self) {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE application = 1")
+                }
+                #expect(error?.message == "decision records younger than 25 months cannot be purged")
+            }
         }
         try store.close()
+    }
+
+    /// Two numbers with the same digest are two applications: the number itself tells them apart.
+    @Test func numbersWithTheSameDigestStayApart() throws {
+        let store = try Store.inMemory()
+        try store.writer.write { db in
+            for number in ["X-1", "X-2"] {
+                try db.execute(sql: "INSERT INTO application_numbers (number, digest) VALUES (?, 7)", arguments: [number])
+            }
+            #expect(try String.fetchAll(db, sql: "SELECT number FROM application_numbers WHERE digest = 7 ORDER BY key") == ["X-1", "X-2"])
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "INSERT INTO application_numbers (number, digest) VALUES ('X-2', 7)") }
+        }
     }
 }

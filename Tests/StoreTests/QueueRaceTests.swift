@@ -40,7 +40,7 @@ import Workflow
         let counts = try await fixture.store.writer.read { db in
             [try Int.fetchOne(db, sql: "SELECT count(*) FROM case_decisions")!,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE action = 'claim'")!,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT application_id FROM history WHERE action = 'claim' GROUP BY application_id HAVING count(DISTINCT actor) > 1)")!]
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT application FROM history WHERE action = 'claim' GROUP BY application HAVING count(DISTINCT actor) > 1)")!]
         }
         #expect(counts == [cases, cases, 0])
         #expect(try await fixture.store.verifyAudit().isValid)
@@ -103,7 +103,7 @@ import Workflow
         #expect(Set(decided).count == cases - 1)
         let counts = try await fixture.store.writer.read { db in
             [try Int.fetchOne(db, sql: "SELECT count(*) FROM case_decisions")!,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT application_id FROM history WHERE action = 'claim' GROUP BY application_id HAVING count(DISTINCT actor) > 1)")!,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT application FROM history WHERE action = 'claim' GROUP BY application HAVING count(DISTINCT actor) > 1)")!,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE action = 'case.approve'")!]
         }
         #expect(counts == [cases - 1, 0, cases - 1])

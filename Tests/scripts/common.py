@@ -1,6 +1,7 @@
 """Shared helpers for the durability scripts (test tooling; the product never runs Python)."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,3 +43,28 @@ def check(condition, message):
         print(f"FAIL: {message}")
         sys.exit(1)
     print(f"ok: {message}")
+
+
+# The store keys its rows by an integer per application number (`application_numbers`); these views show them by
+# number, as the checks read them. Temporary: they live in this connection only, and the file stays read-only.
+NUMBERED_VIEWS = """
+CREATE TEMP VIEW applications_by_number AS
+    SELECT n.number AS id, a.* FROM main.applications a JOIN main.application_numbers n ON n.key = a.application;
+CREATE TEMP VIEW decisions_by_number AS
+    SELECT n.number AS application_id, d.* FROM main.decisions d JOIN main.application_numbers n ON n.key = d.application;
+CREATE TEMP VIEW cases_by_number AS
+    SELECT n.number AS id, c.* FROM main.cases c JOIN main.application_numbers n ON n.key = c.application;
+CREATE TEMP VIEW case_levels_by_number AS
+    SELECT n.number AS case_id, l.* FROM main.case_levels l JOIN main.application_numbers n ON n.key = l.application;
+CREATE TEMP VIEW case_decisions_by_number AS
+    SELECT n.number AS case_id, d.* FROM main.case_decisions d JOIN main.application_numbers n ON n.key = d.application;
+CREATE TEMP VIEW history_by_number AS
+    SELECT n.number AS application_id, h.* FROM main.history h JOIN main.application_numbers n ON n.key = h.application;
+"""
+
+
+def read_store(path):
+    """A read-only connection to a store file, with the `*_by_number` views."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection.executescript(NUMBERED_VIEWS)
+    return connection

@@ -10,13 +10,12 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 
-from common import RULES, application, binary, check, riskgate, workdir
+from common import RULES, application, binary, check, read_store, riskgate, workdir
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 kills = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -70,15 +69,15 @@ check(code == 0, f"the last run completes (exit {code})")
 check(len(acknowledged) == count, f"all {count} submissions acknowledged in the end")
 check(restart < 5, f"reopening the database takes {restart:.2f} s (< 5 s)")
 
-connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-rows = connection.execute("SELECT id, count(*) FROM applications GROUP BY id").fetchall()
+connection = read_store(db)
+rows = connection.execute("SELECT id, count(*) FROM applications_by_number GROUP BY id").fetchall()
 stored = {row[0]: row[1] for row in rows}
 check(all(stored.get(i) == 1 for i in acknowledged), "every acknowledged application is stored exactly once")
 check(set(stored) == acknowledged, "nothing else is stored")
-orphans = connection.execute("""SELECT count(*) FROM applications a LEFT JOIN decisions d
+orphans = connection.execute("""SELECT count(*) FROM applications_by_number a LEFT JOIN decisions_by_number d
                                 ON d.application_id = a.id AND d.version = a.version WHERE d.application_id IS NULL""").fetchone()[0]
 check(orphans == 0, "every stored application has its decision")
-missing_cases = connection.execute("""SELECT count(*) FROM decisions d LEFT JOIN cases c ON c.id = d.application_id
+missing_cases = connection.execute("""SELECT count(*) FROM decisions_by_number d LEFT JOIN cases_by_number c ON c.id = d.application_id
                                       WHERE d.outcome = 'referred' AND c.id IS NULL""").fetchone()[0]
 check(missing_cases == 0, "every referral has its case")
 check(connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check is ok")

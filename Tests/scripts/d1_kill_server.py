@@ -96,19 +96,19 @@ while any(pending.values()):
 check(len(acknowledged) == count, f"all {count} submissions acknowledged in the end")
 duplicates = sum(1 for d in acknowledged.values() if d == "duplicate")
 print(f"{duplicates} submissions were stored before a kill but acknowledged only on resubmission ('duplicate')")
-rows = server.query("SELECT id, count(*), max(version) FROM applications GROUP BY id")
+rows = server.query("SELECT id, count(*), max(version) FROM applications_by_number GROUP BY id")
 stored = {row[0]: row[1] for row in rows}
 check(all(stored.get(i) == 1 for i in acknowledged), "every acknowledged application is stored exactly once")
 check(all(row[2] == 1 for row in rows), "every stored application is version 1 (no resubmission made a new version)")
 check(set(stored) == set(acknowledged), f"nothing else is stored ({len(stored)} rows)")
-orphans = server.query("""SELECT count(*) FROM applications a LEFT JOIN decisions d
+orphans = server.query("""SELECT count(*) FROM applications_by_number a LEFT JOIN decisions_by_number d
                           ON d.application_id = a.id AND d.version = a.version WHERE d.application_id IS NULL""")[0][0]
 check(orphans == 0, "every stored application has its decision")
-missing_cases = server.query("""SELECT count(*) FROM decisions d LEFT JOIN cases c ON c.id = d.application_id
+missing_cases = server.query("""SELECT count(*) FROM decisions_by_number d LEFT JOIN cases_by_number c ON c.id = d.application_id
                                 WHERE d.outcome = 'referred' AND c.id IS NULL""")[0][0]
 check(missing_cases == 0, "every referral has its case")
-referred = server.query("SELECT count(*) FROM decisions WHERE outcome = 'referred'")[0][0]
-cases = server.query("SELECT count(*) FROM cases")[0][0]
+referred = server.query("SELECT count(*) FROM decisions_by_number WHERE outcome = 'referred'")[0][0]
+cases = server.query("SELECT count(*) FROM cases_by_number")[0][0]
 check(cases == referred, f"{cases} cases for {referred} referrals")
 audit = server.query("""SELECT action, subject, count(*) FROM audit WHERE subject LIKE 'D1-%'
                         AND action IN ('application.submit', 'application.decide', 'case.open') GROUP BY action, subject""")

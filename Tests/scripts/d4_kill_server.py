@@ -52,7 +52,7 @@ for i in range(CASES):
     if reply.get("case_status") == "queued":
         case_ids.append(reply["application_id"])
 intake.close()
-levels = dict(server.query("SELECT id, level_count FROM cases"))
+levels = dict(server.query("SELECT id, level_count FROM cases_by_number"))
 print(f"{CASES} submissions opened {len(levels)} cases ({sum(1 for n in levels.values() if n == 2)} with two levels)")
 check(len(levels) == len(case_ids) and sum(1 for n in levels.values() if n == 2) > 0, "the cases include two-level ones")
 
@@ -124,7 +124,7 @@ for run in range(runs + 1):
     if draining:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            open_cases = server.query("SELECT count(*) FROM cases WHERE status NOT IN ('approved', 'declined')")[0][0]
+            open_cases = server.query("SELECT count(*) FROM cases_by_number WHERE status NOT IN ('approved', 'declined')")[0][0]
             if open_cases == 0:
                 break
             time.sleep(0.25)
@@ -142,34 +142,34 @@ for run in range(runs + 1):
     print(f"run {run + 1}: {'drained' if draining else 'killed'} after {len(acknowledged) - before} acknowledged actions")
 
 q = server.query
-states = dict(q("SELECT status, count(*) FROM cases GROUP BY status"))
+states = dict(q("SELECT status, count(*) FROM cases_by_number GROUP BY status"))
 check(set(states) <= {"queued", "claimed", "returned", "approved", "declined"}, f"every case is in one valid state {states}")
 check(set(states) <= {"approved", "declined"}, f"after the drain every case is decided {states}")
-decided = dict(q("SELECT id, status FROM cases WHERE status IN ('approved', 'declined')"))
-records = q("SELECT case_id, outcome, count(*) FROM case_decisions GROUP BY case_id")
+decided = dict(q("SELECT id, status FROM cases_by_number WHERE status IN ('approved', 'declined')"))
+records = q("SELECT case_id, outcome, count(*) FROM case_decisions_by_number GROUP BY case_id")
 check(len(records) == len(decided) and all(n == 1 and decided.get(case) == outcome for case, outcome, n in records),
       f"each of the {len(decided)} decided cases has exactly one decision record, matching its state")
-level_counts = q("SELECT case_id, level, count(*) FROM case_levels WHERE outcome IS NOT NULL GROUP BY case_id, level")
+level_counts = q("SELECT case_id, level, count(*) FROM case_levels_by_number WHERE outcome IS NOT NULL GROUP BY case_id, level")
 check(all(n == 1 for _, _, n in level_counts), "no level is decided twice")
-four_eyes = q("SELECT case_id, decided_by, count(*) FROM case_levels WHERE decided_by IS NOT NULL GROUP BY case_id, decided_by HAVING count(*) > 1")
+four_eyes = q("SELECT case_id, decided_by, count(*) FROM case_levels_by_number WHERE decided_by IS NOT NULL GROUP BY case_id, decided_by HAVING count(*) > 1")
 check(not four_eyes, f"no user decided two levels of one case ({four_eyes[:3]})")
-decided_levels = dict(q("SELECT case_id, count(*) FROM case_levels WHERE outcome IS NOT NULL GROUP BY case_id"))
+decided_levels = dict(q("SELECT case_id, count(*) FROM case_levels_by_number WHERE outcome IS NOT NULL GROUP BY case_id"))
 audits = dict(q("SELECT subject, count(*) FROM audit WHERE action IN ('case.approve', 'case.decline') GROUP BY subject"))
 check(audits == decided_levels, f"one audit record per decided level ({sum(audits.values())} records, {sum(decided_levels.values())} levels)")
-last_level = q("""SELECT d.case_id FROM case_decisions d JOIN case_levels l ON l.case_id = d.case_id
-                  WHERE l.outcome IS NOT NULL AND l.level = (SELECT max(level) FROM case_levels WHERE case_id = d.case_id AND outcome IS NOT NULL)
+last_level = q("""SELECT d.case_id FROM case_decisions_by_number d JOIN case_levels_by_number l ON l.case_id = d.case_id
+                  WHERE l.outcome IS NOT NULL AND l.level = (SELECT max(level) FROM case_levels_by_number WHERE case_id = d.case_id AND outcome IS NOT NULL)
                   AND (l.outcome != d.outcome OR l.decided_by != d.decided_by)""")
 check(not last_level, f"each decision record matches the level that decided it ({last_level[:3]})")
-two_level_approved = q("""SELECT count(*) FROM cases c WHERE c.level_count = 2 AND c.status = 'approved'
-                          AND (SELECT count(DISTINCT decided_by) FROM case_levels WHERE case_id = c.id AND outcome = 'approved') != 2""")[0][0]
+two_level_approved = q("""SELECT count(*) FROM cases_by_number c WHERE c.level_count = 2 AND c.status = 'approved'
+                          AND (SELECT count(DISTINCT decided_by) FROM case_levels_by_number WHERE case_id = c.id AND outcome = 'approved') != 2""")[0][0]
 check(two_level_approved == 0, "every approved two-level case was approved at both levels by two different approvers")
-history = {(actor, action, case) for actor, action, case in q("SELECT actor, action, application_id FROM history")}
+history = {(actor, action, case) for actor, action, case in q("SELECT actor, action, application_id FROM history_by_number")}
 done = [entry for entry in acknowledged if not entry[1].startswith("refused-")]
 missing = [entry for entry in done if entry not in history]
 check(not missing, f"all {len(done)} acknowledged actions are in the history ({missing[:3]})")
 # Restart policy: a claim acknowledged before a kill is kept until its lease expires — nobody else claims that
 # case before then.
-claim_rows = q("SELECT application_id, actor, at FROM history WHERE action = 'claim' ORDER BY id")
+claim_rows = q("SELECT application_id, actor, at FROM history_by_number WHERE action = 'claim' ORDER BY id")
 by_case = {}
 for case, actor, at in claim_rows:
     by_case.setdefault(case, []).append((actor, at))
@@ -178,7 +178,7 @@ for case, entries in by_case.items():
     for (first, at1), (second, at2) in zip(entries, entries[1:]):
         if first != second and at2 < at1 + LEASE - 0.5:
             # Taken over before the lease ran out: only fine if the first holder released or acted in between.
-            acted = q("""SELECT count(*) FROM history WHERE application_id = ? AND actor = ? AND at >= ? AND at <= ?
+            acted = q("""SELECT count(*) FROM history_by_number WHERE application_id = ? AND actor = ? AND at >= ? AND at <= ?
                          AND action != 'claim'""", case, first, at1, at2)[0][0]
             if not acted:
                 early.append((case, first, second, round(at2 - at1, 2)))

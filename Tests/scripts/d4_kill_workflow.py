@@ -12,12 +12,11 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from common import RULES, application, binary, check, riskgate, workdir
+from common import RULES, application, binary, check, read_store, riskgate, workdir
 
 runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 random.seed(int(os.environ.get("SEED", "4")))
@@ -72,22 +71,22 @@ for run in range(runs):
     print(f"run {run + 1}: {who} {kind}: {'killed' if code < 0 else 'exit ' + str(code)}")
 
 check(killed > 0, f"{killed} of {runs} actions were killed mid-flight")
-connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+connection = read_store(db)
 q = lambda sql: connection.execute(sql).fetchall()
-states = q("SELECT status, count(*) FROM cases GROUP BY status")
+states = q("SELECT status, count(*) FROM cases_by_number GROUP BY status")
 check(all(s in ("queued", "claimed", "returned", "approved", "declined") for s, _ in states), f"every case is in one valid state {dict(states)}")
-decided = q("SELECT id, status FROM cases WHERE status IN ('approved', 'declined')")
-records = dict(q("SELECT case_id, count(*) FROM case_decisions GROUP BY case_id"))
+decided = q("SELECT id, status FROM cases_by_number WHERE status IN ('approved', 'declined')")
+records = dict(q("SELECT case_id, count(*) FROM case_decisions_by_number GROUP BY case_id"))
 check(all(records.get(case) == 1 for case, _ in decided) and len(records) == len(decided),
       f"each of the {len(decided)} decided cases has exactly one decision record")
-levels = dict(q("SELECT case_id || ':' || level, count(*) FROM case_levels WHERE outcome IS NOT NULL GROUP BY case_id, level"))
+levels = dict(q("SELECT case_id || ':' || level, count(*) FROM case_levels_by_number WHERE outcome IS NOT NULL GROUP BY case_id, level"))
 audits = q("SELECT subject, count(*) FROM audit WHERE action IN ('case.approve', 'case.decline') GROUP BY subject")
-decided_levels = dict(q("SELECT case_id, count(*) FROM case_levels WHERE outcome IS NOT NULL GROUP BY case_id"))
+decided_levels = dict(q("SELECT case_id, count(*) FROM case_levels_by_number WHERE outcome IS NOT NULL GROUP BY case_id"))
 check(all(count == 1 for count in levels.values()), "no level is decided twice")
 check(dict(audits) == decided_levels, "one audit record per decided level")
-history = {(actor, action, case) for actor, action, case in q("SELECT actor, action, application_id FROM history")}
+history = {(actor, action, case) for actor, action, case in q("SELECT actor, action, application_id FROM history_by_number")}
 check(all(entry in history for entry in acknowledged), f"all {len(acknowledged)} acknowledged actions are in the history")
-claimed = q("SELECT count(*) FROM cases WHERE status = 'claimed' AND lease_token IS NOT NULL")[0][0]
+claimed = q("SELECT count(*) FROM cases_by_number WHERE status = 'claimed' AND lease_token IS NOT NULL")[0][0]
 print(f"restart policy: {claimed} claims survived the crashes and are kept until their lease expires")
 check(q("PRAGMA integrity_check")[0][0] == "ok", "integrity_check is ok")
 connection.close()

@@ -117,7 +117,7 @@ for run in range(runs):
                 replies["shutting-down"] += 1
             else:
                 replies["other"].append(line)
-        lost = [key for key in missing if server.query("SELECT count(*) FROM applications WHERE id = ?", key)[0][0]]
+        lost = [key for key in missing if server.query("SELECT count(*) FROM applications_by_number WHERE id = ?", key)[0][0]]
         if lost:
             print(f"  a client got {len(answered)} replies (last {answered[-1][0] if answered else None}), then the connection ended; "
                   f"{len(lost)} of its {len(missing)} unanswered submissions are stored: {lost[:3]}…")
@@ -132,17 +132,17 @@ for run in range(runs):
     check(not errors, f"run {run + 1}: every reply arrived as a whole line before the connection closed ({errors[:2]})")
     check(replies["ok"] > 0, f"run {run + 1}: submissions were acknowledged under load ({replies['ok']})")
     check(not stored_unanswered, f"run {run + 1}: no stored submission is left without its reply ({stored_unanswered[:5]})")
-    states = dict(server.query(f"SELECT id, status FROM cases WHERE id IN ('{held_cases[0]}', '{held_cases[1]}')"))
+    states = dict(server.query(f"SELECT id, status FROM cases_by_number WHERE id IN ('{held_cases[0]}', '{held_cases[1]}')"))
     check(all(states.get(case) == "queued" for case in held_cases), f"run {run + 1}: the held claims were released at shutdown ({states})")
     figures.append((refused_after, exit_after, replies["ok"], replies["shutting-down"], unanswered))
 
-rows = dict(server.query("SELECT id, count(*) FROM applications GROUP BY id"))
+rows = dict(server.query("SELECT id, count(*) FROM applications_by_number GROUP BY id"))
 check(all(rows.get(app_id) == 1 for app_id in acknowledged), f"each of the {len(acknowledged)} acknowledged submissions is stored exactly once")
 check(all(n == 1 for n in acknowledged.values()), "no submission was acknowledged twice")
-orphans = server.query("""SELECT count(*) FROM applications a LEFT JOIN decisions d
+orphans = server.query("""SELECT count(*) FROM applications_by_number a LEFT JOIN decisions_by_number d
                           ON d.application_id = a.id AND d.version = a.version WHERE d.application_id IS NULL""")[0][0]
 check(orphans == 0, "every stored application has its decision")
-missing_cases = server.query("""SELECT count(*) FROM decisions d LEFT JOIN cases c ON c.id = d.application_id
+missing_cases = server.query("""SELECT count(*) FROM decisions_by_number d LEFT JOIN cases_by_number c ON c.id = d.application_id
                                 WHERE d.outcome = 'referred' AND c.id IS NULL""")[0][0]
 check(missing_cases == 0, "every referral has its case")
 server.verify_store(check)

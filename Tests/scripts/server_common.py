@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from common import RULES, binary, riskgate, workdir
+from common import RULES, binary, read_store, riskgate, workdir
 
 
 class ServerError(Exception):
@@ -336,7 +336,8 @@ class Server:
         return result.returncode, (result.stdout + result.stderr).strip()
 
     def query(self, sql, *args):
-        connection = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        """Rows of a read-only query; the `*_by_number` views of common.read_store are there."""
+        connection = read_store(self.db)
         try:
             return connection.execute(sql, args).fetchall()
         finally:
