@@ -52,9 +52,10 @@ public final class BlockEvaluator {
         precondition(width > 0, "a block holds at least one application")
         self.policy = policy
         self.width = width
-        program = Program(policy)
+        let code = BlockCode(policy)
+        program = Program(policy, block: code)
         let template = policy.template
-        registers = .allocate(repeating: .nan, count: template.count * width)
+        registers = .allocate(repeating: .nan, count: code.registerCount * width)
         for (register, value) in template.enumerated() {
             (registers.base + register * width).update(repeating: value, count: width)
         }

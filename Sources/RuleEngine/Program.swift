@@ -49,27 +49,32 @@ struct Program {
     let scoreRegister: Int
     let gradeRegister: Int
 
-    init(_ policy: CompiledPolicy) {
+    /// With `block`, the code and its units are that rewrite of the policy's (`BlockEvaluator`).
+    init(_ policy: CompiledPolicy, block: BlockCode? = nil) {
         fieldCount = policy.fieldCount
-        code = .allocate(copying: policy.code)
+        code = .allocate(copying: block?.code ?? policy.code)
         pool = .allocate(copying: policy.pool)
         fieldRequired = .allocate(copying: policy.fieldRequired)
         fieldDefaults = .allocate(copying: policy.fieldDefaults)
         fieldDefaultMasks = .allocate(copying: policy.fieldDefaultMasks)
         fieldLowest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.lowest) ?? -.infinity })
         fieldHighest = .allocate(copying: policy.fieldRanges.map { $0.map(Program.highest) ?? .infinity })
-        valuesRange = policy.valuesRange
-        checkRanges = .allocate(copying: policy.checkRanges)
+        valuesRange = block?.valuesRange ?? policy.valuesRange
+        checkRanges = .allocate(copying: block?.checkRanges ?? policy.checkRanges)
         checkReadStarts = .allocate(copying: policy.checkReadStarts)
         checkReads = .allocate(copying: policy.checkReads)
-        knockoutRanges = .allocate(copying: policy.knockoutRanges)
+        knockoutRanges = .allocate(copying: block?.knockoutRanges ?? policy.knockoutRanges)
         hasScorecard = policy.hasScorecard
         base = policy.base
         maximumReasons = policy.maximumReasons
-        characteristicValues = .allocate(copying: policy.characteristicValues)
+        characteristicValues = .allocate(copying: block?.characteristicValues ?? policy.characteristicValues)
         characteristicMaximum = .allocate(copying: policy.characteristicMaximum)
         binStarts = .allocate(copying: policy.binStarts)
-        bins = .allocate(copying: policy.bins)
+        var bins = policy.bins
+        if let block {
+            for index in bins.indices { bins[index].condition = block.binConditions[index] }
+        }
+        self.bins = .allocate(copying: bins)
         var lost: [Double] = []
         for characteristic in policy.characteristicValues.indices {
             for bin in Int(policy.binStarts[characteristic])..<Int(policy.binStarts[characteristic + 1]) {
@@ -111,7 +116,7 @@ struct Program {
         }
         rankCodesDistinct = distinct
         gradeMinimums = .allocate(copying: policy.gradeMinimums)
-        routeRanges = .allocate(copying: policy.routeRanges)
+        routeRanges = .allocate(copying: block?.routeRanges ?? policy.routeRanges)
         routeOutcomes = .allocate(copying: policy.routeOutcomes)
         scoreRegister = Int(policy.scoreRegister)
         gradeRegister = Int(policy.gradeRegister)
