@@ -7,7 +7,7 @@ import Workflow
 /// every submission). Everything that does not depend on the database (audit details, reasons, notes, hashes of
 /// bodies) was rendered before the transaction. Numbers go in by multi-row statements, with the keys they get
 /// (`ApplicationNumbers`): a plain `INSERT` of up to 32 of them at once succeeds only if every number is new (a
-/// stored or repeated number fails it with the uniqueness trigger's error, and SQLite undoes that statement
+/// stored or repeated number fails it with a constraint error, and SQLite undoes that statement
 /// alone); such a group then goes through one by one, a lookup telling new numbers from known ones. Their
 /// application, decision, case, history and audit rows wait in `IntakeTable`s and go in by multi-row statements
 /// shared by up to 32 applications.
@@ -22,7 +22,7 @@ struct IntakeRows {
     private let db: Database
     // Each SQL text here differs from every statement the general path runs through GRDB's own binding (note the
     // table names written without a space before the column list), so the two never share a cached statement.
-    private var numbers = IntakeTable("INSERT INTO application_numbers(key, number, digest) VALUES ", row: "(?, ?, ?)", width: 3)
+    private var numbers = IntakeTable("INSERT INTO application_numbers(key, number) VALUES ", row: "(?, ?)", width: 2)
     // The other rows wait in these tables and go in by multi-row statements (flushed in this order, parents first).
     private var applications = IntakeTable("INSERT INTO applications(application, version, received_at, submitted_by, assigned_id, body, input_hash) VALUES ",
                                            row: "(?, 1, ?, ?, 0, ?, ?)", width: 5)
@@ -67,12 +67,11 @@ struct IntakeRows {
             let number = batch[index].applicationID!
             numbers.integer(first + Int64(offset))
             numbers.text(number)
-            numbers.integer(ApplicationNumbers.digest(number))
         }
         do {
             try numbers.flushAsOneStatement(db)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // SQLite undid this statement alone (RAISE(ABORT) in the uniqueness trigger); the transaction goes on.
+            // SQLite undid this statement alone (ON CONFLICT ABORT); the transaction goes on.
             // GRDB evicted the failed statement from its cache, so fetch it again next time.
             numbers.forgetStatements()
             return nil

@@ -211,20 +211,14 @@ extension Store {
             // the history index), so with numbers that do not arrive in order (UUIDs, branch prefixes) every new
             // referred application went into the middle of five b-trees. Now the number is stored once, in
             // `application_numbers`, under an integer key given in arrival order, and every other table refers
-            // to that key: their rows and indexes grow at the end. The number is found through a dense index of
-            // its 64-bit digest (ApplicationNumbers.digest: eight bytes of SHA-256), which stays small enough
-            // for inserts at random places to touch few pages; two numbers with the same digest are told apart
-            // by the number itself, and a trigger keeps numbers unique.
-            db.add(function: ApplicationNumbers.digestFunction)
+            // to that key: their rows and indexes grow at the end, and only the number's own unique index takes
+            // an insert at a random place when numbers come in no order.
             try db.execute(sql: """
             CREATE TABLE application_numbers (
                 key INTEGER PRIMARY KEY,
-                number TEXT NOT NULL CHECK (length(number) BETWEEN 1 AND 64),
-                digest INTEGER NOT NULL
+                number TEXT NOT NULL UNIQUE CHECK (length(number) BETWEEN 1 AND 64)
             );
-            INSERT INTO application_numbers (number, digest)
-                SELECT id, application_number_digest(id) FROM applications WHERE version = 1 ORDER BY rowid;
-            CREATE INDEX migration_numbers ON application_numbers (number);
+            INSERT INTO application_numbers (number) SELECT id FROM applications WHERE version = 1 ORDER BY rowid;
 
             CREATE TABLE applications_v5 (
                 application INTEGER NOT NULL REFERENCES application_numbers(key),
@@ -349,12 +343,7 @@ extension Store {
             ALTER TABLE history_v5 RENAME TO history;
             CREATE INDEX history_by_application ON history (application, id);
 
-            DROP INDEX migration_numbers;
-            CREATE INDEX application_numbers_by_digest ON application_numbers (digest);
-            CREATE TRIGGER application_numbers_unique BEFORE INSERT ON application_numbers
-                WHEN EXISTS (SELECT 1 FROM application_numbers WHERE digest = NEW.digest AND number = NEW.number)
-                BEGIN SELECT RAISE(ABORT, 'application number already stored'); END;
-            CREATE TRIGGER application_numbers_fixed BEFORE UPDATE OF key, number, digest ON application_numbers
+            CREATE TRIGGER application_numbers_fixed BEFORE UPDATE OF key, number ON application_numbers
                 BEGIN SELECT RAISE(ABORT, 'an application number never changes'); END;
             """)
         }

@@ -40,6 +40,8 @@ def run_intake(kill_after):
 
     def read():
         for raw in process.stdout:
+            if not raw.endswith(b"\n"):
+                break  # the last line, torn by the kill: not an acknowledgement
             ack = json.loads(raw)
             if "error" not in ack:
                 acknowledged.add(ack["application_id"])
