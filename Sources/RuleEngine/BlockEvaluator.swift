@@ -47,6 +47,7 @@ public final class BlockEvaluator {
     let identifierPresent: Slots<Bool>
     /// Decodes JSON applications before they are copied into the block.
     let decoder: Evaluator
+    let powers = PowerMemo.allocate()
 
     public init(policy: CompiledPolicy, width: Int = 64) {
         precondition(width > 0, "a block holds at least one application")
@@ -88,6 +89,7 @@ public final class BlockEvaluator {
 
     deinit {
         program.deallocate()
+        powers.deallocate()
         registers.deallocate()
         states.deallocate()
         failed.deallocate()
@@ -232,11 +234,11 @@ public final class BlockEvaluator {
             valid &+= fine
         }
         guard valid > 0 else { return }
-        interpretBlock(p.valuesRange, code: code, pool: pool, registers: r, width: w, count: n)
+        interpretBlock(p.valuesRange, code: code, pool: pool, registers: r, width: w, count: n, powers: powers)
         if p.hasScorecard { scoreCard(p, r, w, n, code: code, pool: pool) }
         for index in 0..<p.knockoutRanges.count {
             let range = p.knockoutRanges[index]
-            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n, powers: powers)
             forEachLane(true: r + Int(range.result) * w, n) { lane in
                 guard outcomes[lane] != .invalid else { return }
                 knockouts[lane * knockoutCapacity + Int(knockoutCounts[lane])] = Int32(index)
@@ -325,7 +327,7 @@ public final class BlockEvaluator {
         let failed = UnsafePointer(self.failed.base)
         for index in 0..<p.checkRanges.count {
             let range = p.checkRanges[index]
-            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+            interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n, powers: powers)
             forEachLane(true: r + Int(range.result) * w, n) { lane in
                 if p.readable(check: index, failed: failed + lane, stride: w) { appendError(Int32(index), lane) }
             }
@@ -367,7 +369,7 @@ public final class BlockEvaluator {
             let values = UnsafePointer(valueRegister >= 0 ? r + valueRegister * w : missingColumn.base)
             let start = Int(p.binStarts[characteristic]), end = Int(p.binStarts[characteristic + 1])
             for index in start..<end where p.bins[index].isCondition {
-                interpretBlock(p.bins[index].condition, code: code, pool: pool, registers: r, width: w, count: n)
+                interpretBlock(p.bins[index].condition, code: code, pool: pool, registers: r, width: w, count: n, powers: powers)
             }
             // The matched bin's number + 1, or 0 when none matches. Each select reads the old number first and
             // tests without branches, so that the loops vectorize.
@@ -479,7 +481,7 @@ public final class BlockEvaluator {
         let routes = p.routeRanges.count
         for index in 0..<routes {
             if let range = p.routeRanges[index] {
-                interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n)
+                interpretBlock(range, code: code, pool: pool, registers: r, width: w, count: n, powers: powers)
             }
         }
         // The route taken + 1, or 0 when none is.

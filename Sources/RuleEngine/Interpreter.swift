@@ -22,10 +22,10 @@ func interpret(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: Unsaf
 /// The same over a block of `count` applications whose register k is at `r[k * width + lane]`: each
 /// instruction runs for every application before the next (`BlockEvaluator`), one loop per opcode so that
 /// the dispatch is paid once per block and the loops vectorize. Jumps are not taken: every operand is
-/// computed, which gives the same results (expressions have no effects).
+/// computed, which gives the same results (expressions have no effects). `pow` goes through `powers`.
 @inline(__always)
 func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>,
-                    registers r: UnsafeMutablePointer<Double>, width w: Int, count n: Int) {
+                    registers r: UnsafeMutablePointer<Double>, width w: Int, count n: Int, powers: PowerMemo) {
     for pc in Int(range.start)..<Int(range.end) {
         let i = code[pc]
         let d = r + Int(i.dst) * w, a = UnsafePointer(r + Int(i.a) * w)
@@ -59,7 +59,7 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
         case .multiply: binary(*)
         case .divide: binary(/)
         case .remainder: binary(fmod)
-        case .power: binary(pow)
+        case .power: binary { powers.power($0, $1) }
         case .negate: unary(-)
         case .equal: pairs({ Semantics.compare($0, $1) { $0 .== $1 } }, { compare($0, $1) { $0 == $1 } })
         case .notEqual: pairs({ Semantics.compare($0, $1, negated: true) { $0 .== $1 } }, { compare($0, $1) { $0 != $1 } })
