@@ -28,6 +28,10 @@ public struct Instruction: Sendable, Hashable {
         case memberOf
         /// dst = whether bit `b` is set in the mask register `a`.
         case hasBit
+        /// Only in `BlockCode`, which codes a missing truth value as ½: dst = a is missing (NaN) ? ½ : a.
+        case truth
+        /// Only in `BlockCode`: dst = a is ½ ? missing (NaN) : a.
+        case number
     }
 
     public var op: Opcode

@@ -19,10 +19,11 @@ func interpret(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: Unsaf
     }
 }
 
-/// The same over a block of `count` applications whose register k is at `r[k * width + lane]`: each
+/// `BlockCode` over a block of `count` applications whose register k is at `r[k * width + lane]`: each
 /// instruction runs for every application before the next (`BlockEvaluator`), one loop per opcode so that
-/// the dispatch is paid once per block and the loops vectorize. Jumps are not taken: every operand is
-/// computed, which gives the same results (expressions have no effects). `pow` goes through `powers`.
+/// the dispatch is paid once per block and the loops vectorize. Block code has no jumps, and codes a missing
+/// truth value as ½ (see `BlockCode`): comparisons give 1, 0 or ½, `and` is `min`, `or` is `max`, `not` is
+/// `1 - x`, and `select` reads a condition in either coding. `pow` goes through `powers`.
 @inline(__always)
 func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: UnsafePointer<Double>,
                     registers r: UnsafeMutablePointer<Double>, width w: Int, count n: Int, powers: PowerMemo) {
@@ -52,6 +53,19 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
                 l &+= 1
             }
         }
+        /// The same for opcodes of one operand.
+        @inline(__always) func fours(_ f: (SIMD4<Double>) -> SIMD4<Double>, _ g: (Double) -> Double) {
+            var l = 0
+            while l &+ 4 <= n {
+                let x = UnsafeRawPointer(a + l).loadUnaligned(as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(d + l).storeBytes(of: f(x), as: SIMD4<Double>.self)
+                l &+= 4
+            }
+            while l < n {
+                d[l] = g(a[l])
+                l &+= 1
+            }
+        }
         switch i.op {
         case .move: unary { $0 }
         case .add: binary(+)
@@ -61,18 +75,19 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
         case .remainder: binary(fmod)
         case .power: binary { powers.power($0, $1) }
         case .negate: unary(-)
-        case .equal: pairs({ Semantics.compare($0, $1) { $0 .== $1 } }, { compare($0, $1) { $0 == $1 } })
-        case .notEqual: pairs({ Semantics.compare($0, $1, negated: true) { $0 .== $1 } }, { compare($0, $1) { $0 != $1 } })
-        case .less: pairs({ Semantics.compare($0, $1) { $0 .< $1 } }, { compare($0, $1) { $0 < $1 } })
-        case .lessOrEqual: pairs({ Semantics.compare($0, $1) { $0 .<= $1 } }, { compare($0, $1) { $0 <= $1 } })
-        case .greater: pairs({ Semantics.compare($0, $1) { $0 .> $1 } }, { compare($0, $1) { $0 > $1 } })
-        case .greaterOrEqual: pairs({ Semantics.compare($0, $1) { $0 .>= $1 } }, { compare($0, $1) { $0 >= $1 } })
-        case .and: pairs(Semantics.and, Semantics.and)
-        case .or: pairs(Semantics.or, Semantics.or)
-        case .not: unary(Semantics.not)
+        case .equal: pairs({ Truth.compare($0, $1) { $0 .== $1 } }, { Truth.compare($0, $1) { $0 == $1 } })
+        case .notEqual: pairs({ Truth.compare($0, $1, negated: true) { $0 .== $1 } }, { Truth.compare($0, $1) { $0 != $1 } })
+        case .less: pairs({ Truth.compare($0, $1) { $0 .< $1 } }, { Truth.compare($0, $1) { $0 < $1 } })
+        case .lessOrEqual: pairs({ Truth.compare($0, $1) { $0 .<= $1 } }, { Truth.compare($0, $1) { $0 <= $1 } })
+        case .greater: pairs({ Truth.compare($0, $1) { $0 .> $1 } }, { Truth.compare($0, $1) { $0 > $1 } })
+        case .greaterOrEqual: pairs({ Truth.compare($0, $1) { $0 .>= $1 } }, { Truth.compare($0, $1) { $0 >= $1 } })
+        // No truth value is NaN, so these are the plain vector min and max.
+        case .and: pairs({ $0.replacing(with: $1, where: $1 .< $0) }, { $1 < $0 ? $1 : $0 })
+        case .or: pairs({ $0.replacing(with: $1, where: $1 .> $0) }, { $1 > $0 ? $1 : $0 })
+        case .not: unary { 1 - $0 }
         case .select:
             let b = r + Int(i.b) * w, c = r + Int(i.c) * w
-            for l in 0..<n { d[l] = Semantics.select(a[l], b[l], c[l]) }
+            for l in 0..<n { d[l] = Truth.select(a[l], b[l], c[l]) }
         case .exists: unary(Semantics.exists)
         case .coalesce: binary(Semantics.coalesce)
         case .minimum: binary(Semantics.minimum)
@@ -92,8 +107,10 @@ func interpretBlock(_ range: CodeRange, code: UnsafePointer<Instruction>, pool: 
                 let k = Int(truncatingIfNeeded: (x + 0x1p52).bitPattern & 0xF_FFFF_FFFF_FFFF)
                 d[l] = Double(k) == x ? pool[offset &+ k] : Semantics.lookup(x, pool: pool, offset: offset)
             }
-        case .memberOf: unary { Semantics.memberOf($0, pool: pool, start: Int(i.b), count: Int(i.c)) }
-        case .hasBit: unary { Semantics.hasBit($0, bit: Int(i.b)) }
+        case .memberOf: unary { Truth.memberOf($0, pool: pool, start: Int(i.b), count: Int(i.c)) }
+        case .hasBit: unary { Truth.hasBit($0, bit: Int(i.b)) }
+        case .truth: fours({ $0.replacing(with: 0.5, where: $0 .!= $0) }, Truth.coded)
+        case .number: fours({ $0.replacing(with: .nan, where: $0 .== 0.5) }, Truth.number)
         }
     }
 }
@@ -133,6 +150,8 @@ func execute(_ i: Instruction, pool: UnsafePointer<Double>, registers r: UnsafeM
     case .lookup: return Semantics.lookup(a, pool: pool, offset: Int(i.b))
     case .memberOf: return Semantics.memberOf(a, pool: pool, start: Int(i.b), count: Int(i.c))
     case .hasBit: return Semantics.hasBit(a, bit: Int(i.b))
+    case .truth: return Truth.coded(a)
+    case .number: return Truth.number(a)
     }
 }
 
@@ -144,29 +163,6 @@ enum Semantics {
 
     @inline(__always) static func or(_ a: Double, _ b: Double) -> Double {
         (a == 1 || b == 1) ? 1 : (a.isNaN || b.isNaN) ? .nan : 0
-    }
-
-    /// A comparison on four lanes at once, with the results of `compare` lane by lane: 1 or 0, missing when
-    /// either operand is. `test` is an ordered comparison (false when an operand is NaN); `negated` gives
-    /// its opposite for ordered operands (`!=` as not `==`). Computed on bit patterns: and, and, or.
-    @inline(__always) static func compare(_ a: SIMD4<Double>, _ b: SIMD4<Double>, negated: Bool = false,
-                                          _ test: (SIMD4<Double>, SIMD4<Double>) -> SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
-        let unknown = (a .!= a) .| (b .!= b)
-        let holds = negated ? .!test(a, b) .& .!unknown : test(a, b)
-        let zero = SIMD4<UInt64>(repeating: 0)
-        let bits = zero.replacing(with: (1.0).bitPattern, where: holds) | zero.replacing(with: Double.nan.bitPattern, where: unknown)
-        return unsafeBitCast(bits, to: SIMD4<Double>.self)
-    }
-
-    /// `and` and `or` on four lanes at once, with the same results lane by lane.
-    @inline(__always) static func and(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
-        let decided = (a .== 0) .| (b .== 0), unknown = (a .!= a) .| (b .!= b)
-        return SIMD4<Double>(repeating: 1).replacing(with: .nan, where: unknown).replacing(with: 0, where: decided)
-    }
-
-    @inline(__always) static func or(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
-        let decided = (a .== 1) .| (b .== 1), unknown = (a .!= a) .| (b .!= b)
-        return SIMD4<Double>(repeating: 0).replacing(with: .nan, where: unknown).replacing(with: 1, where: decided)
     }
 
     @inline(__always) static func not(_ a: Double) -> Double { a.isNaN ? .nan : 1 - a }
@@ -214,4 +210,48 @@ enum Semantics {
 @inline(__always)
 func compare(_ a: Double, _ b: Double, _ test: (Double, Double) -> Bool) -> Double {
     (a.isNaN || b.isNaN) ? .nan : (test(a, b) ? 1 : 0)
+}
+
+/// Truth values as `BlockCode` codes them: false 0, true 1, missing ½ (see `BlockCode`).
+enum Truth {
+    /// A truth value coded with NaN for missing (as the policy's code and `Evaluator` code it) coded with ½.
+    @inline(__always) static func coded(_ a: Double) -> Double { a.isNaN ? 0.5 : a }
+
+    /// The opposite of `coded`.
+    @inline(__always) static func number(_ a: Double) -> Double { a == 0.5 ? .nan : a }
+
+    /// `compare` with ½ for missing.
+    @inline(__always) static func compare(_ a: Double, _ b: Double, _ test: (Double, Double) -> Bool) -> Double {
+        (a.isNaN || b.isNaN) ? 0.5 : (test(a, b) ? 1 : 0)
+    }
+
+    /// A comparison on four lanes at once, with the results of `compare` lane by lane: 1 or 0, ½ when
+    /// either operand is missing. `test` is an ordered comparison (false when an operand is NaN); `negated`
+    /// gives its opposite for ordered operands (`!=` as not `==`). Computed on bit patterns: and, and, or.
+    @inline(__always) static func compare(_ a: SIMD4<Double>, _ b: SIMD4<Double>, negated: Bool = false,
+                                          _ test: (SIMD4<Double>, SIMD4<Double>) -> SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
+        let unknown = (a .!= a) .| (b .!= b)
+        let holds = negated ? .!test(a, b) .& .!unknown : test(a, b)
+        let zero = SIMD4<UInt64>(repeating: 0)
+        let bits = zero.replacing(with: (1.0).bitPattern, where: holds) | zero.replacing(with: (0.5).bitPattern, where: unknown)
+        return unsafeBitCast(bits, to: SIMD4<Double>.self)
+    }
+
+    /// `Semantics.memberOf` with ½ for missing.
+    @inline(__always) static func memberOf(_ a: Double, pool: UnsafePointer<Double>, start: Int, count: Int) -> Double {
+        a.isNaN ? 0.5 : Semantics.memberOf(a, pool: pool, start: start, count: count)
+    }
+
+    /// `Semantics.hasBit` with ½ for missing. A list mask below 2^52 is in the low bits of the pattern of
+    /// mask + 2^52 (as in `lookup`), which saves the checked conversion; any other mask takes it.
+    @inline(__always) static func hasBit(_ a: Double, bit: Int) -> Double {
+        let k = (a + 0x1p52).bitPattern & 0xF_FFFF_FFFF_FFFF
+        if Double(k) == a { return (k >> UInt64(truncatingIfNeeded: bit)) & 1 == 1 ? 1 : 0 }
+        return a.isNaN ? 0.5 : Semantics.hasBit(a, bit: bit)
+    }
+
+    /// `Semantics.select` with a condition in either coding: 1 takes b, 0 takes c, anything else is missing.
+    @inline(__always) static func select(_ a: Double, _ b: Double, _ c: Double) -> Double {
+        a == 1 ? b : (a == 0 ? c : .nan)
+    }
 }
