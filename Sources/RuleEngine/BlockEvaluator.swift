@@ -334,16 +334,16 @@ public final class BlockEvaluator {
         }
     }
 
-    /// Calls `body` for each lane whose condition is true (1), in lane order. Rules rarely fire, so four lanes
+    /// Calls `body` for each lane whose condition is true (1), in lane order. Rules rarely fire, so eight lanes
     /// are tested at once and skipped together.
     @inline(__always)
     private func forEachLane(true conditions: UnsafeMutablePointer<Double>, _ n: Int, _ body: (Int) -> Void) {
         var lane = 0
-        while lane &+ 4 <= n {
-            if any(UnsafeRawPointer(conditions + lane).loadUnaligned(as: SIMD4<Double>.self) .== 1) {
-                for k in lane..<(lane &+ 4) where conditions[k] == 1 { body(k) }
+        while lane &+ 8 <= n {
+            if any(UnsafeRawPointer(conditions + lane).loadUnaligned(as: SIMD8<Double>.self) .== 1) {
+                for k in lane..<(lane &+ 8) where conditions[k] == 1 { body(k) }
             }
-            lane &+= 4
+            lane &+= 8
         }
         while lane < n {
             if conditions[lane] == 1 { body(lane) }
