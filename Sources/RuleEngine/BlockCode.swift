@@ -15,8 +15,9 @@
 /// the NaN coding needs a dozen. Comparisons, `and`, `or`, `not`, `contains` (`hasBit`) and `in` a list of
 /// numbers (`memberOf`) give truths; `exists` and constants are never missing, so they are both; everything
 /// else is a number. Where a number is read as a truth (a boolean field, `in` an enum's values) or a truth as
-/// a number, a `.truth` or `.number` instruction converts it, once. A unit's result needs no conversion: a rule fires when it is 1 in either coding, and `select` takes
-/// either coding as its condition (see `interpretBlock`).
+/// a number, a `.truth` or `.number` instruction converts it, once. A unit's result needs no conversion: a
+/// rule fires when it is 1 in either coding, and `select` takes either coding as its condition (see
+/// `interpretBlock`).
 struct BlockCode {
     var code: [Instruction] = []
     /// The policy's registers and the ones added here (missing at first, like every temporary).

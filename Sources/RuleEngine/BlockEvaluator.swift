@@ -3,8 +3,9 @@
 /// `registers[k * width + l]`), so the interpreter dispatches once per instruction per block instead of once
 /// per instruction per application, and the per-application loops are short, branch-predictable and
 /// vectorizable. Hand-written because it is the product's speed (benchmarks/README.md); it shares the meaning
-/// of every step with `Evaluator` (`execute`, `Program.validate`, `readable`, `Bin.matches`, `rankReasons`,
-/// `grade`), and BlockEvaluatorTests check that both decide alike.
+/// of every step with `Evaluator` (`Program.validate`, `readable`, `Bin.matches`, `rankReasons`, `grade`), runs
+/// the policy's code as `BlockCode` rewrites it for blocks (each subexpression once, truths that `min` and
+/// `max` combine), and BlockEvaluatorTests and BlockCodeTests check that both decide alike.
 ///
 /// Use: `reset()`, `append` up to `width` applications (decoded, or JSON), `evaluate()`, then read each
 /// application's decision with `outcome(_:)` or `writeDecision(_:to:)`. Allocates nothing after `init` except
@@ -47,6 +48,7 @@ public final class BlockEvaluator {
     let identifierPresent: Slots<Bool>
     /// Decodes JSON applications before they are copied into the block.
     let decoder: Evaluator
+    /// `pow`'s results by operands, for the power instructions of every block.
     let powers = PowerMemo.allocate()
 
     public init(policy: CompiledPolicy, width: Int = 64) {
