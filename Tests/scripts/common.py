@@ -47,24 +47,15 @@ def check(condition, message):
 
 # The store keys its rows by an integer per application number (`application_numbers`); these views show them by
 # number, as the checks read them. Temporary: they live in this connection only, and the file stays read-only.
-NUMBERED_VIEWS = """
-CREATE TEMP VIEW applications_by_number AS
-    SELECT n.number AS id, a.* FROM main.applications a JOIN main.application_numbers n ON n.key = a.application;
-CREATE TEMP VIEW decisions_by_number AS
-    SELECT n.number AS application_id, d.* FROM main.decisions d JOIN main.application_numbers n ON n.key = d.application;
-CREATE TEMP VIEW cases_by_number AS
-    SELECT n.number AS id, c.* FROM main.cases c JOIN main.application_numbers n ON n.key = c.application;
-CREATE TEMP VIEW case_levels_by_number AS
-    SELECT n.number AS case_id, l.* FROM main.case_levels l JOIN main.application_numbers n ON n.key = l.application;
-CREATE TEMP VIEW case_decisions_by_number AS
-    SELECT n.number AS case_id, d.* FROM main.case_decisions d JOIN main.application_numbers n ON n.key = d.application;
-CREATE TEMP VIEW history_by_number AS
-    SELECT n.number AS application_id, h.* FROM main.history h JOIN main.application_numbers n ON n.key = h.application;
-"""
+# (table, the name the number takes in its view)
+NUMBERED_TABLES = (("applications", "id"), ("decisions", "application_id"), ("cases", "id"),
+                   ("case_levels", "case_id"), ("case_decisions", "case_id"), ("history", "application_id"))
 
 
 def read_store(path):
     """A read-only connection to a store file, with the `*_by_number` views."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    connection.executescript(NUMBERED_VIEWS)
+    for table, number in NUMBERED_TABLES:
+        connection.execute(f"""CREATE TEMP VIEW {table}_by_number AS SELECT n.number AS {number}, t.* FROM main.{table} t
+                               JOIN main.application_numbers n ON n.key = t.application""")
     return connection
