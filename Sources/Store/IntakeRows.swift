@@ -7,10 +7,10 @@ import Workflow
 /// every submission). Everything that does not depend on the database (audit details, reasons, notes, hashes of
 /// bodies) was rendered before the transaction. Numbers go in by multi-row statements, with the keys they get
 /// (`ApplicationNumbers`): a plain `INSERT` of up to 32 of them at once succeeds only if every number is new (a
-/// stored or repeated number fails it with a constraint error, and SQLite undoes that statement
-/// alone); such a group then goes through one by one, a lookup telling new numbers from known ones. Their
-/// application, decision, case, history and audit rows wait in `IntakeTable`s and go in by multi-row statements
-/// shared by up to 32 applications.
+/// stored or repeated number fails it with a constraint error, and SQLite undoes that statement alone); such a
+/// group then goes through one by one, a lookup telling new numbers from known ones. Their application, decision,
+/// case, history and audit rows wait in `IntakeTable`s and go in by multi-row statements shared by up to 32
+/// applications.
 ///
 /// It writes exactly the rows the general path (`Store.intake`) writes for such a submission; anything else —
 /// the number already stored (duplicate, conflict, next version), no usable number — goes to the general path.
@@ -71,8 +71,8 @@ struct IntakeRows {
         do {
             try numbers.flushAsOneStatement(db)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // SQLite undid this statement alone (ON CONFLICT ABORT); the transaction goes on.
-            // GRDB evicted the failed statement from its cache, so fetch it again next time.
+            // SQLite undid this statement alone (ON CONFLICT ABORT); the transaction goes on. GRDB evicted the failed
+            // statement from its cache, so fetch it again next time.
             numbers.forgetStatements()
             return nil
         }
@@ -83,7 +83,7 @@ struct IntakeRows {
     }
 
     /// Stores `submission` as the first version of its number and returns its result; nil (nothing written) when
-    /// the fast path does not apply. Its rows other than the application's may still be buffered: `flush()` before
+    /// the fast path does not apply. Its rows other than its number's may still be buffered: `flush()` before
     /// anything reads them (the general path) and before the transaction ends.
     mutating func insertFirstVersion(_ submission: Submission, chain: inout AuditChain) throws -> SubmissionResult? {
         guard IntakeRows.accepts(submission, ruleset: ruleset), try ApplicationNumbers.key(db, submission.applicationID!) == nil else { return nil }
