@@ -62,6 +62,17 @@ import Testing
         #expect(status.decision.contains("MALFORMED_JSON"))
     }
 
+    /// A submitter may choose a number that intake would assign later: the assignment steps over it.
+    @Test(arguments: StoreKind.allCases)
+    func anAssignedNumberStepsOverOneAlreadyChosen(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        let chosen = try await fixture.submit(Applications.personal("RG-000001"))
+        let assigned = try await fixture.submit(#"{"product":"personal"}"#)
+        #expect(chosen.applicationID == "RG-000001" && !chosen.assigned && chosen.outcome == "approved")
+        #expect(assigned.applicationID == "RG-000002" && assigned.assigned && assigned.outcome == "invalid")
+        #expect(try await fixture.store.status(of: "RG-000001").outcome == "approved")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aReferredApplicationOpensACaseAtItsFirstLevel(_ kind: StoreKind) async throws {
         let fixture = try await Fixture(kind)
