@@ -8,6 +8,14 @@ extension ServerCore {
     /// Serves one connection until it ends: reads lines, answers them in order, pushes events, enforces the
     /// limits. Catches everything, so one client can never take the server down.
     func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, cap: LineCap) async {
+        // Everything this connection does runs on its channel's event loop (see `EventLoopTaskExecutor`).
+        let executor = EventLoopTaskExecutor(channel.channel.eventLoop)
+        await withTaskExecutorPreference(executor) {
+            await serve(channel, cap: cap, on: executor)
+        }
+    }
+
+    private func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, cap: LineCap, on executor: EventLoopTaskExecutor) async {
         // The client's IP (no port): failed logins are limited per address, not per connection.
         let address = channel.channel.remoteAddress?.ipAddress ?? "unix"
         guard admitConnection() else {
@@ -42,7 +50,7 @@ extension ServerCore {
                 let watchdog = Task { await self.watch(connection) }
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await connection.drain(into: outbound) }
-                    await self.read(inbound, connection: connection, state: &state, cap: cap)
+                    await self.read(inbound, connection: connection, state: &state, cap: cap, executor: executor)
                     connection.finish()
                 }
                 watchdog.cancel()
@@ -59,7 +67,8 @@ extension ServerCore {
         }
     }
 
-    private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, connection: Connection, state: inout ConnectionState, cap: LineCap) async {
+    private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, connection: Connection, state: inout ConnectionState, cap: LineCap,
+                      executor: EventLoopTaskExecutor) async {
         var submits: [Task<String, Never>] = []
         do {
             for try await frame in inbound {
@@ -89,7 +98,7 @@ extension ServerCore {
                 if case .submit = request.command, state.session != nil {
                     if submits.count >= configuration.limits.maximumPipelined { _ = await submits.removeFirst().value }
                     var local = state
-                    let task = Task { await self.handle(request, state: &local).line }
+                    let task = Task(executorPreference: executor) { await self.handle(request, state: &local).line }
                     submits.append(task)
                     guard connection.enqueue(.pending(task)) else { return }
                     continue
