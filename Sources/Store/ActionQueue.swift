@@ -68,7 +68,7 @@ public final class ActionQueue: Sendable {
         }, completion: { [self] _, outcome in
             // The commit is synced (or the transaction failed and nothing in it was applied). Start the next group
             // first, so that the writer does not wait while this group's callers are answered.
-            if let next = groups.next() { write(next) }
+            if let next = groups.next() { write(next) } else { store.writerIdle() }
             answer(batch, outcome)
         })
     }

@@ -52,7 +52,7 @@ public final class Intake: @unchecked Sendable {
         }, completion: { [self] _, outcome in
             // The commit is synced (or the transaction failed and nothing in it was written). Hand the next batch
             // to the writer first, so that it does not wait while this batch's callers are answered.
-            if let next = batches.next() { write(next) }
+            if let next = batches.next() { write(next) } else { store.writerIdle() }
             Task { answer(batch, outcome) }
         })
     }
