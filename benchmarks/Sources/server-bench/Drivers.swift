@@ -1,3 +1,4 @@
+import Foundation
 import Histogram
 import NIOCore
 
@@ -84,6 +85,9 @@ struct ApproverResult: Sendable {
     var approved = 0
     var errors: [String: Int] = [:]
     var closedEarly = false
+    /// Every round trip as (sent at, monotonic ns; "N" or "A"; microseconds), kept only with `SERVER_BENCH_TRACE`.
+    var trace: [(sent: UInt64, kind: Character, micros: UInt64)] = []
+    static let tracing = ProcessInfo.processInfo.environment["SERVER_BENCH_TRACE"] != nil
 }
 
 final class ApproverDriver {
@@ -139,6 +143,7 @@ final class ApproverDriver {
             return failuresInARow > 100 ? finish() : sendNext()
         }
         result.next.record(elapsed)
+        if ApproverResult.tracing { result.trace.append((sentAt, "N", elapsed)) }
         guard let caseID = stringValue(Self.caseKey, in: reply), let token = stringValue(Self.tokenKey, in: reply) else {
             result.errors["NEXT reply without case_id/token", default: 0] += 1
             return finish()
@@ -151,6 +156,7 @@ final class ApproverDriver {
         let elapsed = microseconds()
         guard let reply else { return finish(closed: true) }
         result.approve.record(elapsed)
+        if ApproverResult.tracing { result.trace.append((sentAt, "A", elapsed)) }
         let kind = replyKind(reply)
         if kind.ok {
             result.approved += 1

@@ -254,6 +254,14 @@ do {
         print("  CPU during the run: server \(format(serverCPU, 2)) s (\(format(100 * serverCPU / seconds))% of one core), "
               + "client \(format(clientCPU, 2)) s (\(format(100 * clientCPU / seconds))%)")
         print("  load average before \(load0), after \(loadAverage())")
+        if let path = ProcessInfo.processInfo.environment["SERVER_BENCH_TRACE"] {
+            // One line per round trip, in the order sent: milliseconds since the first, NEXT or APPROVE, latency (ms).
+            let trace = results.flatMap(\.trace).sorted { $0.sent < $1.sent }
+            let first = trace.first?.sent ?? 0
+            let lines = trace.map { "\(format(Double($0.sent - first) / 1e6, 3)) \($0.kind == "N" ? "NEXT" : "APPROVE") \(format(Double($0.micros) / 1000, 3))" }
+            try lines.joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+            print("  trace: \(trace.count) round trips in \(path)")
+        }
         let stats = try await admin.request("STATS")
         print("  STATS: \(stats.prefix(300))")
         for channel in channels { _ = try? await channel.close().get() }
