@@ -33,7 +33,8 @@ final class IdleCheckpoints: Sendable {
         }
         guard due else { return }
         writer.asyncWriteWithoutTransaction { [self] db in
-            // Passive: never waits for readers; pages a reader still needs stay in the WAL for the next one.
+            // Passive: never waits for readers; pages a reader still needs stay in the WAL for the next one. A
+            // failure (I/O) leaves the WAL as it was, and the next commit, which must sync, reports a failing disk.
             _ = try? db.checkpoint(.passive)
             state.withLock {
                 last = ContinuousClock.now
