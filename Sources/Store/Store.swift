@@ -116,7 +116,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Store {
-    /// The writer has finished a group and nothing else waits (see `IdleCheckpoints`).
+    /// A group commit has finished and its queue has no next group (see `IdleCheckpoints`).
     func writerIdle() {
         checkpoints?.writerIdle(writer)
     }
