@@ -33,6 +33,11 @@ public final class Store: Sendable {
             // WAL back in small pieces between commits.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            // Statement journals stay in memory. Each multi-row INSERT of intake's batch keeps one (a constraint can
+            // undo that statement alone), and past 64 KiB SQLite spilled it into a file in /var/tmp, a write system
+            // call per page, on the writer's thread. A statement journal is never read after a crash (the WAL
+            // holds no uncommitted transaction), so this costs no durability.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
         }
         guard level == 2 else { throw StoreError(.storage, "PRAGMA synchronous reads \(level), not 2 (FULL)") }
