@@ -43,18 +43,17 @@ public final class Intake: @unchecked Sendable {
         }
     }
 
-    /// Writes `batch` in one transaction on the store's writer queue; its completion runs there too.
+    /// Writes `batch` in one transaction on the store's writer queue, and then, on that queue, hands over the next.
     private func write(_ batch: [Item]) {
         let submissions = batch.map(\.submission)
         let ruleset = rulesetVersion, now = clock()
-        store.writer.asyncWrite({ db in
-            try Store.store(db, submissions, ruleset: ruleset, at: now)
-        }, completion: { [self] _, outcome in
+        store.writer.asyncWriteWithoutTransaction { [self] db in
+            let outcome = Result { try Store.inBatchTransaction(db) { try Store.store($0, submissions, ruleset: ruleset, at: now) } }
             // The commit is synced (or the transaction failed and nothing in it was written). Hand the next batch
             // to the writer first, so that it does not wait while this batch's callers are answered.
             if let next = batches.next() { write(next) } else { store.writerIdle() }
             Task { answer(batch, outcome) }
-        })
+        }
     }
 
     private func answer(_ batch: [Item], _ outcome: Result<[Result<SubmissionResult, StoreError>], any Error>) {

@@ -119,12 +119,6 @@ import Testing
         #expect(try store.synchronousLevel() == 2)
     }
 
-    @Test func theWritersStatementJournalsStayInMemory() throws {
-        // 2 = MEMORY: intake's multi-row statements never spill a statement journal into a file.
-        let store = try StoreKind.file.make()
-        #expect(try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") } == 2)
-    }
-
     @Test func aSecondWriterOnTheSameFileIsRefused() throws {
         let path = try temporaryDirectory() + "/one.sqlite"
         let first = try Store(path: path)
