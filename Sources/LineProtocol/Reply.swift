@@ -28,7 +28,9 @@ public enum Reply: Sendable, Hashable {
 
     /// Control characters become `?` and the text is cut at 4,096 scalars for messages that echo input.
     public static func clean(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        // A control character is one byte in UTF-8, and no byte of a multi-byte scalar is below 0x80: checking
+        // the bytes is checking the scalars, without decoding them (every reply passes through here).
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             out.append(scalar.value < 0x20 || scalar.value == 0x7F ? "?" : scalar)

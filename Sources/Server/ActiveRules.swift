@@ -8,10 +8,18 @@ import Store
 /// The ruleset in force and the intake that applies it; `RELOAD` swaps both at once. Submissions already
 /// handed to the old intake finish under the old ruleset, and their decisions name it.
 final class ActiveRules: Sendable {
-    struct Current: Sendable {
-        var policy: CompiledPolicy
-        var version: String
-        var intake: Intake
+    /// A class: every SUBMIT reads `current`, and copying a struct holding the compiled policy retained and
+    /// released each of its many fields.
+    final class Current: Sendable {
+        let policy: CompiledPolicy
+        let version: String
+        let intake: Intake
+
+        init(policy: CompiledPolicy, version: String, intake: Intake) {
+            self.policy = policy
+            self.version = version
+            self.intake = intake
+        }
     }
 
     private let state: NIOLockedValueBox<Current>

@@ -110,6 +110,13 @@ struct ReplyTests {
         #expect(Reply.ok("a\u{7F}b\nc").line == "OK a?b?c\n")
     }
 
+    @Test func multiByteTextIsKeptAroundTheControlCharacters() {
+        #expect(Reply.clean("é→😀\u{1B}ü\u{0}") == "é→😀?ü?")
+        #expect(Reply.clean("{\"x\":\"é\"}") == "{\"x\":\"é\"}")
+        // Only C0 controls and DEL are replaced; U+0080…U+009F are two-byte scalars and pass.
+        #expect(Reply.clean("\u{80}\u{9F}\t") == "\u{80}\u{9F}?")
+    }
+
     @Test func everyCommandHasHelp() {
         let names = Set(CommandSpec.all.map(\.name))
         for name in ["PING", "QUIT", "HELP", "AUTH", "TOTP", "RESUME", "LOGOUT", "WHOAMI", "PASSWORD", "SUBMIT", "STATUS",
