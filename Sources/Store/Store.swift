@@ -127,11 +127,12 @@ extension Store {
     /// Each multi-row INSERT of a batch keeps a statement journal (a constraint can undo that statement alone),
     /// holding the pages it changes that the transaction had already changed. Past 64 KiB SQLite moves it into a
     /// file in /var/tmp and writes every journaled page there with a system call, for the rest of the
-    /// transaction; the random-order number index makes that happen in nearly every batch. `temp_store = MEMORY`
-    /// keeps the journal in memory, but in 1 KiB chunks, which made the small transactions of workflow actions
-    /// slower (take-next/approve p50 +0.1 ms): so it holds for intake's transactions only. SQLite reads the
-    /// setting when a transaction begins; changing it outside a transaction only drops temporary tables, and
-    /// RiskGate has none. No durability depends on it: a statement journal is never read after a crash.
+    /// transaction (about once per batch of the benchmark's mix, whose numbers are partly random).
+    /// `temp_store = MEMORY` keeps the journal in memory, but in 1 KiB chunks, which made the small transactions
+    /// of workflow actions slower (take-next/approve p50 +0.1 ms): so it holds for intake's transactions only.
+    /// SQLite reads the setting when a transaction begins; changing it outside a transaction only drops temporary
+    /// tables, and RiskGate has none. No durability depends on it: a statement journal is never read after a
+    /// crash.
     static func inBatchTransaction<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
         try db.execute(sql: "PRAGMA temp_store = MEMORY")
         defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
