@@ -34,10 +34,18 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
+/// The folder that holds every folder `temporaryDirectory()` makes in this test process; removed when the process
+/// exits, so test runs do not leave their databases behind.
+private let testRoot: String = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("riskgate-store-tests-\(getpid())").path
+    atexit { try? FileManager.default.removeItem(atPath: testRoot) }
+    return root
+}()
+
 func temporaryDirectory() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("riskgate-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+    let path = testRoot + "/" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
 }
 
 let start = Date(timeIntervalSince1970: 1_800_000_000)
