@@ -13,8 +13,8 @@ struct AuditChain {
 
     init(_ db: Database) throws {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
-        seq = last?["seq"] ?? 0
-        hash = last?["hash"] ?? AuditTrail.genesis
+        seq = last?[0] ?? 0
+        hash = last?[1] ?? AuditTrail.genesis
     }
 
     mutating func append(_ db: Database, at now: Date, actor: String, action: String, subject: String, detail: [String: String]) throws {

@@ -45,9 +45,10 @@ extension Store {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT tier, roles, disabled FROM users WHERE name = ?"), arguments: [name]) else {
             throw WorkflowError(.forbidden, "unknown user \(name)")
         }
-        guard (row["disabled"] as Int) == 0 else { throw WorkflowError(.forbidden, "user \(name) is disabled") }
-        let roles = Set((row["roles"] as String).split(separator: ",").compactMap { Role(rawValue: String($0)) })
-        return Actor(name: name, tier: row["tier"], roles: roles)
+        // Columns by position (as selected): lookups by name compare lowercased names, on every action.
+        guard (row[2] as Int) == 0 else { throw WorkflowError(.forbidden, "user \(name) is disabled") }
+        let roles = Set((row[1] as String).split(separator: ",").compactMap { Role(rawValue: String($0)) })
+        return Actor(name: name, tier: row[0], roles: roles)
     }
 
     private static func apply(_ db: Database, _ action: CaseAction, actor: Actor, at now: Date, leaseSeconds: TimeInterval) throws -> ActionOutcome {
@@ -77,8 +78,8 @@ extension Store {
                 """), arguments: [now.timeIntervalSince1970, actor.tier, actor.name]) else {
                 throw StoreError(.notFound, "no case is waiting for tier \(actor.tier) or below")
             }
-            caseKey = next["key"]
-            caseID = next["number"]
+            caseKey = next[0]
+            caseID = next[1]
         }
         guard var current = try CaseRecords.load(db, key: caseKey, id: caseID) else { throw StoreError(.notFound, "no case \(caseID)") }
         var chain = try AuditChain(db)
