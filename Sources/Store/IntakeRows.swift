@@ -9,8 +9,9 @@ import Workflow
 /// (`ApplicationNumbers`): a plain `INSERT` of up to 32 of them at once succeeds only if every number is new (a
 /// stored or repeated number fails it with a constraint error, and SQLite undoes that statement alone); such a
 /// group then goes through one by one, a lookup telling new numbers from known ones. Their application, decision,
-/// case, history and audit rows wait in `IntakeTable`s and go in by multi-row statements shared by up to 32
-/// applications.
+/// case and audit rows wait in `IntakeTable`s and go in by multi-row statements shared by up to 32 applications.
+/// A first version's history (submitted, decided, case opened) is not stored: it is read from these rows
+/// (`FirstVersionHistory`).
 ///
 /// It writes exactly the rows the general path (`Store.intake`) writes for such a submission; anything else —
 /// the number already stored (duplicate, conflict, next version), no usable number — goes to the general path.
@@ -34,8 +35,6 @@ struct IntakeRows {
         """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)", width: 9)
     private var levels = IntakeTable("INSERT INTO case_levels(application, level, tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason) VALUES ",
                                      row: "(?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)", width: 5)
-    private var history = IntakeTable("INSERT INTO history(application, at, actor, action, from_state, to_state, level, note) VALUES ",
-                                      row: "(?, ?, ?, ?, NULL, ?, ?, ?)", width: 7)
     private var audit = IntakeTable("INSERT INTO audit(seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ",
                                     row: "(?, ?, ?, ?, ?, ?, ?, ?)", width: 8)
     /// Applications whose other rows are still buffered.
@@ -106,8 +105,6 @@ struct IntakeRows {
         decisions.text(submission.reasonsJSON)
         decisions.text(submission.decisionJSON)
         decisions.real(seconds)
-        addHistory(key, actor: submission.actor, action: "submit", to: nil, level: nil, note: "version 1")
-        addHistory(key, actor: "rules", action: "decide", to: outcome, level: nil, note: ruleset)
         addRecord(actor: submission.actor, action: "application.submit", subject: id, detail: submission.submitDetail, chain: &chain)
         addRecord(actor: "rules", action: "application.decide", subject: id, detail: submission.decideDetail, chain: &chain)
 
@@ -131,7 +128,6 @@ struct IntakeRows {
                 levels.integer(value.slaSeconds)
                 levels.real(value.dueAt?.timeIntervalSince1970)
             }
-            addHistory(key, actor: "rules", action: "open", to: "queued", level: 0, note: submission.openNote)
             addRecord(actor: "rules", action: "case.open", subject: id, detail: submission.openDetail, chain: &chain)
         }
         buffered += 1
@@ -147,19 +143,8 @@ struct IntakeRows {
         try decisions.flush(db)
         try cases.flush(db)
         try levels.flush(db)
-        try history.flush(db)
         try audit.flush(db)
         buffered = 0
-    }
-
-    private mutating func addHistory(_ key: Int64, actor: String, action: String, to state: String?, level: Int?, note: String) {
-        history.integer(key)
-        history.real(seconds)
-        history.text(actor)
-        history.text(action)
-        if let state { history.text(state) } else { history.null() }
-        if let level { history.integer(level) } else { history.null() }
-        history.text(note)
     }
 
     /// One audit record, chained now (the chain's order is the order of the calls).

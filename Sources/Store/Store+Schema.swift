@@ -347,6 +347,25 @@ extension Store {
                 BEGIN SELECT RAISE(ABORT, 'an application number never changes'); END;
             """)
         }
+        migrator.registerMigration("v6: first-version history read from intake's rows") { db in
+            // A first version's history entries (submitted, decided, case opened) are now read from its application,
+            // decision and case rows (`FirstVersionHistory`) instead of being stored. Removed here: each application's
+            // `submit` entry noted 'version 1'; its first `decide` entry, if no later version's `submit` comes before
+            // it; and its first `open` entry when its first version was referred (such a case was opened by it).
+            try db.execute(sql: """
+            DELETE FROM history WHERE action = 'submit' AND note = 'version 1';
+            DELETE FROM history WHERE id IN (
+                SELECT min(h.id) FROM history h
+                WHERE h.action = 'decide' AND NOT EXISTS (
+                    SELECT 1 FROM history s WHERE s.application = h.application AND s.action = 'submit' AND s.id < h.id)
+                GROUP BY h.application);
+            DELETE FROM history WHERE id IN (
+                SELECT min(h.id) FROM history h
+                JOIN decisions d ON d.application = h.application AND d.version = 1 AND d.outcome = 'referred'
+                WHERE h.action = 'open'
+                GROUP BY h.application);
+            """)
+        }
         return migrator
     }()
 }

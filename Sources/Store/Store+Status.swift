@@ -29,6 +29,16 @@ public struct ApplicationStatus: Sendable, Hashable, Codable {
         public var to: String?
         public var level: Int?
         public var note: String?
+
+        public init(at: Double, actor: String, action: String, from: String?, to: String?, level: Int?, note: String?) {
+            self.at = at
+            self.actor = actor
+            self.action = action
+            self.from = from
+            self.to = to
+            self.level = level
+            self.note = note
+        }
     }
 
     public var applicationID: String
@@ -67,7 +77,7 @@ extension Store {
                                               dueAt: level.dueAt?.timeIntervalSince1970, outcome: level.outcome?.rawValue,
                                               decidedBy: level.decidedBy, decidedAt: level.decidedAt?.timeIntervalSince1970, reason: level.reason)
             }
-            let timeline = try Row.fetchAll(db, sql: """
+            let timeline = try FirstVersionHistory.events(db, key: key, case: caseValue) + Row.fetchAll(db, sql: """
                 SELECT at, actor, action, from_state, to_state, level, note FROM history WHERE application = ? ORDER BY id
                 """, arguments: [key]).map { row in
                 ApplicationStatus.Event(at: row["at"], actor: row["actor"], action: row["action"], from: row["from_state"],

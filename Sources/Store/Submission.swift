@@ -42,11 +42,16 @@ final class Submission: Sendable {
         decideDetail = Submission.decideDetail(version: 1, outcome: outcome, ruleset: ruleset, inputHash: inputHash, reasonsJSON: reasonsJSON)
         if outcome == .referred, !levels.isEmpty {
             openDetail = CanonicalJSON.object(sorted: [("levels", levels.map { "\($0.tier):\($0.slaHours)h" }.joined(separator: ","))])
-            openNote = "tiers " + levels.map { String($0.tier) }.joined(separator: " then ")
+            openNote = Submission.openNote(tiers: levels.map(\.tier))
         } else {
             openDetail = ""
             openNote = ""
         }
+    }
+
+    /// The history note of a case opened at intake: `tiers 1 then 3`.
+    static func openNote(tiers: [Int]) -> String {
+        "tiers " + tiers.map { String($0) }.joined(separator: " then ")
     }
 
     static func reasonsJSON(_ reasons: [String]) -> String {

@@ -73,6 +73,21 @@ import Testing
         #expect(try await fixture.store.status(of: "RG-000001").outcome == "approved")
     }
 
+    /// Assigned numbers have at least six digits and keep counting past 999999.
+    @Test(arguments: StoreKind.allCases)
+    func assignedNumbersGrowPastSixDigits(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        try await fixture.store.writer.write { db in
+            try db.execute(sql: "INSERT INTO counters (name, value) VALUES ('application', 999998)")
+        }
+        let first = try await fixture.submit(#"{"product":"personal"}"#)
+        let second = try await fixture.submit(#"{"product":"auto"}"#)
+        #expect(first.applicationID == "RG-999999" && first.assigned)
+        #expect(second.applicationID == "RG-1000000" && second.assigned)
+        let counter = try await fixture.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'application'") }
+        #expect(counter == 1_000_000)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aReferredApplicationOpensACaseAtItsFirstLevel(_ kind: StoreKind) async throws {
         let fixture = try await Fixture(kind)
@@ -83,6 +98,33 @@ import Testing
         #expect(status.dueAt == start.timeIntervalSince1970 + 72 * 3600)
         #expect(status.levels.map(\.tier) == [2, 3])
         #expect(status.outcome == "in review (queued)")
+        // The first version's history is read from the application, decision and case rows; none is stored.
+        let at = start.timeIntervalSince1970
+        #expect(status.timeline == [
+            .init(at: at, actor: "branch", action: "submit", from: nil, to: nil, level: nil, note: "version 1"),
+            .init(at: at, actor: "rules", action: "decide", from: nil, to: "referred", level: nil, note: reference.version),
+            .init(at: at, actor: "rules", action: "open", from: nil, to: "queued", level: 1, note: "tiers 2 then 3"),
+        ])
+        #expect(try await fixture.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM history") } == 0)
+    }
+
+    /// A case opened by a later version (the first was invalid) keeps its stored entries after the first version's.
+    @Test(arguments: StoreKind.allCases)
+    func aCaseOpenedByASecondVersionShowsBothVersions(_ kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        _ = try await fixture.submit(#"{"application_id":"M-2","product":"mortgage"}"#)
+        fixture.clock.advance(60)
+        let second = try await fixture.submit(Applications.twoLevel("M-2"))
+        #expect(second.version == 2 && second.outcome == "referred" && second.caseStatus == "queued")
+        let status = try await fixture.store.status(of: "M-2")
+        let at = start.timeIntervalSince1970
+        #expect(status.timeline == [
+            .init(at: at, actor: "branch", action: "submit", from: nil, to: nil, level: nil, note: "version 1"),
+            .init(at: at, actor: "rules", action: "decide", from: nil, to: "invalid", level: nil, note: reference.version),
+            .init(at: at + 60, actor: "branch", action: "submit", from: nil, to: nil, level: nil, note: "version 2"),
+            .init(at: at + 60, actor: "rules", action: "decide", from: nil, to: "referred", level: nil, note: reference.version),
+            .init(at: at + 60, actor: "rules", action: "open", from: nil, to: "queued", level: 1, note: "tiers 2 then 3"),
+        ])
     }
 
     @Test func manyConcurrentSubmissionsShareCommitsAndAllLand() async throws {
