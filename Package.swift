@@ -34,6 +34,12 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // The server's allocator (see Sources/riskgate/main.swift); linked into the executable only.
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
         .target(name: "RuleLanguage", dependencies: ["CYAML"], swiftSettings: strict),
         .target(name: "RuleEngine", dependencies: ["RuleLanguage"], swiftSettings: strict),
         .target(
@@ -83,7 +89,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "riskgate", dependencies: ["RiskGateCLI"], swiftSettings: strict),
+        .executableTarget(name: "riskgate", dependencies: ["RiskGateCLI", "CJemalloc"], swiftSettings: strict),
         .testTarget(name: "RuleLanguageTests", dependencies: ["RuleLanguage", "RuleEngine", "RuleFiles"], swiftSettings: strict),
         .testTarget(name: "RuleEngineTests", dependencies: ["RuleEngine", "RuleLanguage", "RuleFiles"], swiftSettings: strict),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"], swiftSettings: strict),

@@ -2,7 +2,7 @@
 # Installs the system libraries RiskGate builds against (Debian/Ubuntu), only if missing.
 set -euo pipefail
 missing=()
-for pkg in libyaml-dev libsqlite3-dev pkg-config ${RISKGATE_TEST_DEPS:-}; do
+for pkg in libyaml-dev libsqlite3-dev libjemalloc-dev pkg-config ${RISKGATE_TEST_DEPS:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -23,7 +23,12 @@ struct RulesOptions: ParsableArguments {
 
 extension RiskGate {
     /// Parses the process's arguments and runs the command (the executable's only call).
-    public static func start() async {
+    /// The memory allocator the executable links ("jemalloc 5.3.0-…"), for the server's start-up log; nil in tests.
+    /// Written once by `start`, before any command runs.
+    nonisolated(unsafe) static var allocator: String?
+
+    public static func start(allocator: String? = nil) async {
+        RiskGate.allocator = allocator
         // Libraries log at info and below; a command line shows notices and worse unless asked
         // (RISKGATE_LOG_LEVEL=info|debug|trace).
         let level = ProcessInfo.processInfo.environment["RISKGATE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice

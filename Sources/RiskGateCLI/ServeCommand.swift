@@ -58,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "riskgate.server")
+        logger.info("starting", metadata: ["process.allocator": "\(RiskGate.allocator ?? "system malloc")"])
         if let auditCheckpoints {
             // Refuse to start (before the database is opened and a first administrator made) rather than log a
             // failed export every interval: the file must be writable now.

@@ -10,6 +10,14 @@ import Testing
         #expect(result.stderr == "")
     }
 
+    /// The executable runs on jemalloc (linked, not preloaded): asked to, jemalloc prints its statistics at exit.
+    @Test func theExecutableAllocatesWithJemalloc() throws {
+        let result = try riskgate(["check", "rules"], environment: ["MALLOC_CONF": "stats_print:true"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("___ Begin jemalloc statistics ___"))
+        #expect(result.stderr.contains("--- End jemalloc statistics ---"))
+    }
+
     @Test func checkFailsWithCompilerStyleErrors() throws {
         let folder = try temporaryRules(["a.yaml": """
         fields:

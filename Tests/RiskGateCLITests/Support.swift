@@ -25,12 +25,13 @@ struct RunResult {
 
 /// Runs riskgate in the repository root with the given arguments and standard input.
 /// Standard input and error go through temporary files, so no pipe can fill up and block.
-func riskgate(_ arguments: [String], stdin: String = "") throws -> RunResult {
+func riskgate(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> RunResult {
     let scratch = try temporaryRules(["stdin": stdin, "stderr": ""])
     let process = Process()
     process.executableURL = riskgateBinary
     process.arguments = arguments
     process.currentDirectoryURL = repositoryRoot
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let output = Pipe()
     process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: scratch + "/stdin"))
     process.standardOutput = output
