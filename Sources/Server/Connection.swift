@@ -103,14 +103,15 @@ final class Connection: Sendable {
     }
 
     /// Writes the queue in order until it ends or the channel fails. Everything queued at the moment is written
-    /// with one flush (one system call for a burst of pipelined replies, not one per reply).
+    /// with one flush (one system call for a burst of pipelined replies, not one per reply), from one buffer: a
+    /// buffer per reply cost an allocation and a trip through the channel's pipeline for each.
     func drain(into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async {
-        var buffers: [ByteBuffer] = []
+        var buffer = channel.allocator.buffer(capacity: 0)
         var cost = 0
         func flush() async -> Bool {
-            guard !buffers.isEmpty else { return true }
+            guard buffer.readableBytes > 0 else { return true }
             do {
-                try await outbound.write(contentsOf: buffers)
+                try await outbound.write(buffer)
             } catch {
                 channel.close(promise: nil)
                 return false
@@ -119,7 +120,8 @@ final class Connection: Sendable {
                 $0.queuedBytes -= cost
                 $0.lastProgress = Date()
             }
-            buffers.removeAll(keepingCapacity: true)
+            // The channel holds the written bytes: the next replies go into new storage.
+            buffer = channel.allocator.buffer(capacity: 0)
             cost = 0
             return true
         }
@@ -127,12 +129,12 @@ final class Connection: Sendable {
             for item in batch {
                 switch item {
                 case .line(let line):
-                    buffers.append(channel.allocator.buffer(string: line))
+                    buffer.writeString(line)
                     cost += line.utf8.count
                 case .pending(let task):
                     let text = await task.value
                     state.withLockedValue { $0.pendingReplies -= 1 }
-                    buffers.append(channel.allocator.buffer(string: text))
+                    buffer.writeString(text)
                     cost += Connection.pendingEstimate
                 case .close:
                     guard await flush() else { return }

@@ -147,7 +147,9 @@ extension ServerCore {
                                   status: entry.status, level: entry.level, levels: entry.levels, tier: entry.tier, by: user,
                                   holder: nil, at: clock()))
         }
-        var text = "{\"application_id\":\(JSONString.quote(result.applicationID)),\"version\":\(result.version)"
+        var text = ""
+        text.reserveCapacity(result.decision.utf8.count + result.applicationID.utf8.count + 160)
+        text += "{\"application_id\":\(JSONString.quote(result.applicationID)),\"version\":\(result.version)"
         text += ",\"assigned\":\(result.assigned),\"disposition\":\"\(result.disposition.rawValue)\",\"outcome\":\"\(result.outcome)\""
         if let status = result.caseStatus { text += ",\"case_status\":\"\(status)\"" }
         text += ",\"decision\":\(result.decision)}"
