@@ -5,12 +5,12 @@ import NIOCore
 import RuleLanguage
 
 /// One client's output side: replies and events wait in one ordered queue with a byte budget. Replies keep
-/// request order (a pipelined SUBMIT's reply is a task that finishes later); events go in between. A client that
+/// request order (a pipelined SUBMIT's reply is filled in later, `PendingReply`); events go in between. A client that
 /// lets the budget fill up (it does not read) is disconnected, so it cannot hold memory or slow anyone else.
 final class Connection: Sendable {
     enum Outgoing: Sendable {
         case line(String)
-        case pending(Task<String, Never>)
+        case pending(PendingReply)
         /// Close the connection once everything before this has been written, reading (and dropping) what the
         /// client still sends for up to a second so that its unread replies are not lost to a reset.
         case close
@@ -131,8 +131,8 @@ final class Connection: Sendable {
                 case .line(let line):
                     buffer.writeString(line)
                     cost += line.utf8.count
-                case .pending(let task):
-                    let text = await task.value
+                case .pending(let reply):
+                    let text = await reply.line
                     state.withLockedValue { $0.pendingReplies -= 1 }
                     buffer.writeString(text)
                     cost += Connection.pendingEstimate

@@ -141,12 +141,50 @@ extension ServerCore {
             throw ProtocolError(.malformedJSON, "the application is not one valid JSON object (RFC 8259); nothing was stored")
         }
         let result = try await rules.current.intake.submit(json, by: user)
-        if result.caseStatus == "queued", result.disposition != .duplicate, !hub.isEmpty,
-           let entry = try? await store.caseEntry(result.applicationID, at: clock()) {
-            hub.publish(CaseEvent(caseID: entry.caseID, action: result.disposition == .created ? "referred" : "resubmitted",
-                                  status: entry.status, level: entry.level, levels: entry.levels, tier: entry.tier, by: user,
-                                  holder: nil, at: clock()))
+        await announce(result, by: user)
+        return ServerCore.submitted(result)
+    }
+
+    /// A pipelined SUBMIT without a task: when the session is live, has the intake role and sends one JSON
+    /// object (nearly always), the application goes to intake from the event loop and `reply` is filled in once
+    /// its commit is durable. Returns false, having done nothing, for anything else: `handle` then answers it
+    /// (session expired, forbidden, malformed JSON) exactly as any other request.
+    func submitWithoutTask(_ json: [UInt8], session: Session, at now: Date, into reply: PendingReply) -> Bool {
+        let limits = configuration.limits
+        guard session.expiry(at: now, limits: (limits.sessionIdle, limits.sessionLifetime)) == nil, session.roles.contains(.intake),
+              JSONMembers.isObject(json) else { return false }
+        session.touch(at: now)
+        let user = session.user
+        rules.current.intake.submit(json, by: user) { [self] result in
+            switch result {
+            case .success(let stored) where announces(stored):
+                Task {
+                    await announce(stored, by: user)
+                    reply.fulfil(ServerCore.submitted(stored).line)
+                }
+            case .success(let stored):
+                reply.fulfil(ServerCore.submitted(stored).line)
+            case .failure(let error):
+                reply.fulfil(ServerCore.reply(for: error, logger: logger, session: session).line)
+            }
         }
+        return true
+    }
+
+    /// Whether a stored submission is news to watchers: a case it queued (new or resubmitted), while anyone watches.
+    private func announces(_ result: SubmissionResult) -> Bool {
+        result.caseStatus == "queued" && result.disposition != .duplicate && !hub.isEmpty
+    }
+
+    private func announce(_ result: SubmissionResult, by user: String) async {
+        guard announces(result), let entry = try? await store.caseEntry(result.applicationID, at: clock()) else { return }
+        hub.publish(CaseEvent(caseID: entry.caseID, action: result.disposition == .created ? "referred" : "resubmitted",
+                              status: entry.status, level: entry.level, levels: entry.levels, tier: entry.tier, by: user,
+                              holder: nil, at: clock()))
+    }
+
+    /// SUBMIT's reply: where the application was filed, and its automatic decision (§7).
+    private static func submitted(_ result: SubmissionResult) -> Reply {
         var text = ""
         text.reserveCapacity(result.decision.utf8.count + result.applicationID.utf8.count + 160)
         text += "{\"application_id\":\(JSONString.quote(result.applicationID)),\"version\":\(result.version)"

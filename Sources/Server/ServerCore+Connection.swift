@@ -69,7 +69,7 @@ extension ServerCore {
 
     private func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, connection: Connection, state: inout ConnectionState, cap: LineCap,
                       executor: EventLoopTaskExecutor) async {
-        var submits: [Task<String, Never>] = []
+        var submits: [PendingReply] = []
         do {
             for try await frame in inbound {
                 // Reading pauses while the client is not reading its replies.
@@ -95,15 +95,18 @@ extension ServerCore {
                     continue
                 }
                 // Consecutive SUBMITs run together (their commits are grouped); anything else waits for them.
-                if case .submit = request.command, state.session != nil {
-                    if submits.count >= configuration.limits.maximumPipelined { _ = await submits.removeFirst().value }
-                    var local = state
-                    let task = Task(executorPreference: executor) { await self.handle(request, state: &local).line }
-                    submits.append(task)
-                    guard connection.enqueue(.pending(task)) else { return }
+                if case .submit(let json) = request.command, let session = state.session {
+                    if submits.count >= configuration.limits.maximumPipelined { _ = await submits.removeFirst().line }
+                    let reply = PendingReply()
+                    submits.append(reply)
+                    guard connection.enqueue(.pending(reply)) else { return }
+                    if !submitWithoutTask(json, session: session, at: now, into: reply) {
+                        var local = state
+                        Task(executorPreference: executor) { reply.fulfil(await self.handle(request, state: &local).line) }
+                    }
                     continue
                 }
-                for task in submits { _ = await task.value }
+                for reply in submits { _ = await reply.line }
                 submits.removeAll()
                 let before = state.session
                 let reply = await handle(request, state: &state)
@@ -124,7 +127,7 @@ extension ServerCore {
                 }
             }
         } catch let error as LineFrameDecoder.LineTooLong {
-            for task in submits { _ = await task.value }
+            for reply in submits { _ = await reply.line }
             connection.enqueue(.line(Reply.error(.lineTooLong, "a line may have at most \(error.cap) bytes; closing").line))
             connection.enqueue(.abort(linger: .seconds(1)))
             logger.info("line too long", metadata: ["client.address": "\(state.address)", "limit": "\(error.cap)"])
@@ -132,7 +135,7 @@ extension ServerCore {
         } catch {
             logger.debug("read failed", metadata: ["client.address": "\(state.address)", "error": "\(error)"])
         }
-        for task in submits { _ = await task.value }
+        for reply in submits { _ = await reply.line }
     }
 
     /// Closes the connection when it has been idle too long before login, or when its session ran out.

@@ -18,7 +18,9 @@ public final class Intake: @unchecked Sendable {
     public let rulesetVersion: String
     private let policy: CompiledPolicy
     private let clock: @Sendable () -> Date
-    private typealias Item = (submission: Submission, reply: CheckedContinuation<SubmissionResult, any Error>)
+    /// Called once with the submission's result, after its commit is durable (or with the failure).
+    public typealias Reply = @Sendable (Result<SubmissionResult, any Error>) -> Void
+    private typealias Item = (submission: Submission, reply: Reply)
     private let batches: GroupCommit<Item>
     // Guarded by `lock` (hence `@unchecked Sendable`).
     private let lock = NSLock()
@@ -35,12 +37,17 @@ public final class Intake: @unchecked Sendable {
 
     /// Stores the application exactly as received, with its decision; returns once that is durable.
     public func submit(_ body: [UInt8], by actor: String) async throws -> SubmissionResult {
+        try await withCheckedThrowingContinuation { continuation in submit(body, by: actor) { continuation.resume(with: $0) } }
+    }
+
+    /// The same without a task: evaluates the application on the caller's thread and calls `reply` (on another
+    /// thread) once it is durable. The server's pipelined SUBMITs use this: a task per request cost the event loops
+    /// its allocation and two more hops.
+    public func submit(_ body: [UInt8], by actor: String, reply: @escaping Reply) {
         // Evaluated and rendered before joining the queue, while earlier batches are being committed on the store's
         // writer thread: the batch transaction then only binds rows, chains audit hashes and commits.
         let submission = prepare(body, actor: actor)
-        return try await withCheckedThrowingContinuation { reply in
-            if let batch = batches.add((submission, reply)) { write(batch) }
-        }
+        if let batch = batches.add((submission, reply)) { write(batch) }
     }
 
     /// Writes `batch` in one transaction on the store's writer queue, and then, on that queue, hands over the next.
@@ -59,11 +66,11 @@ public final class Intake: @unchecked Sendable {
     private func answer(_ batch: [Item], _ outcome: Result<[Result<SubmissionResult, StoreError>], any Error>) {
         switch outcome {
         case .success(let results):
-            for (item, result) in zip(batch, results) { item.reply.resume(with: result.mapError { $0 }) }
+            for (item, result) in zip(batch, results) { item.reply(result.mapError { $0 }) }
         case .failure(let error):
             store.logger.info("intake batch failed; every submission in it was refused", metadata: ["intake.batch": "\(batch.count)", "error": "\(error)"])
             let failure = StoreError(.storage, "the application could not be stored: \(error)")
-            for item in batch { item.reply.resume(throwing: failure) }
+            for item in batch { item.reply(.failure(failure)) }
         }
     }
 
