@@ -23,11 +23,24 @@ struct RulesOptions: ParsableArguments {
 
 extension RiskGate {
     /// Parses the process's arguments and runs the command (the executable's only call).
-    /// The memory allocator the executable links ("jemalloc 5.3.0-…"), for the server's start-up log; nil in tests.
-    /// Written once by `start`, before any command runs.
-    nonisolated(unsafe) static var allocator: String?
+    /// The memory allocator the executable links; nil in tests (the system's). Written once by `start`, before any
+    /// command runs.
+    nonisolated(unsafe) static var allocator: Allocator?
 
-    public static func start(allocator: String? = nil) async {
+    /// What the executable tells the commands about its allocator.
+    public struct Allocator: Sendable {
+        /// "jemalloc 5.3.0-…", for the server's start-up log.
+        public var name: String
+        /// Settings for a long-running server, applied by `serve` before it starts; returns what it set.
+        public var tuneForServer: @Sendable () -> String
+
+        public init(name: String, tuneForServer: @escaping @Sendable () -> String) {
+            self.name = name
+            self.tuneForServer = tuneForServer
+        }
+    }
+
+    public static func start(allocator: Allocator? = nil) async {
         RiskGate.allocator = allocator
         // Libraries log at info and below; a command line shows notices and worse unless asked
         // (RISKGATE_LOG_LEVEL=info|debug|trace).

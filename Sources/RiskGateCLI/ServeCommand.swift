@@ -58,7 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "riskgate.server")
-        logger.info("starting", metadata: ["process.allocator": "\(RiskGate.allocator ?? "system malloc")"])
+        // Applied whatever the log level (a log message's metadata is only evaluated when it is logged).
+        let allocatorSettings = RiskGate.allocator?.tuneForServer() ?? "-"
+        logger.info("starting", metadata: ["process.allocator": "\(RiskGate.allocator?.name ?? "system malloc")",
+                                           "process.allocator.settings": "\(allocatorSettings)"])
         if let auditCheckpoints {
             // Refuse to start (before the database is opened and a first administrator made) rather than log a
             // failed export every interval: the file must be writable now.

@@ -177,8 +177,9 @@ check(code == 0, f"SIGTERM: exit {code} after {took:.2f} s")
 server.verify_store(check)
 print(f"FIGURES p1: connections={count} rss_baseline_kib={baseline} rss_peak_kib={peak} rss_after_kib={after} "
       f"growth_kib={growth} growth_per_1k_kib={growth * 1000 / count:.0f} second_storm_growth_kib={regrowth} storm_s={elapsed:.1f}")
-# The RSS criterion is not met yet (about 15 MiB retained after the first 1,000 connections, ~2 MiB per 1k after;
-# see docs/SERVER.md): P1_RSS=report (what `make test` sets) prints it without failing; unset, it is enforced.
+# The RSS criterion is met since the server runs on jemalloc with a background purge (session 8: -1.6, +0.7 and
+# -2.7 MiB over three runs; glibc's malloc kept ~20 MiB), but with a thin margin (see docs/SERVER.md):
+# P1_RSS=report (what `make test` sets) prints it without failing; unset, it is enforced.
 if os.environ.get("P1_RSS") == "report":
     print(f"REPORT (not enforced): RSS growth {growth} KiB vs {allowed:.0f} KiB allowed (1 MiB per 1k connections)"
           f" — {'met' if growth < allowed else 'NOT met'}")
