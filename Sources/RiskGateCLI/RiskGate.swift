@@ -22,7 +22,6 @@ struct RulesOptions: ParsableArguments {
 }
 
 extension RiskGate {
-    /// Parses the process's arguments and runs the command (the executable's only call).
     /// The memory allocator the executable links; nil in tests (the system's). Written once by `start`, before any
     /// command runs.
     nonisolated(unsafe) static var allocator: Allocator?
@@ -40,6 +39,7 @@ extension RiskGate {
         }
     }
 
+    /// Parses the process's arguments and runs the command (the executable's only call).
     public static func start(allocator: Allocator? = nil) async {
         RiskGate.allocator = allocator
         // Libraries log at info and below; a command line shows notices and worse unless asked

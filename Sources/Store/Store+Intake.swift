@@ -146,8 +146,8 @@ extension Store {
     /// The next assigned application number, e.g. `RG-000042` (durable counter, never reused). A number some
     /// submission already carried is stepped over, so an assigned number never collides with a chosen one.
     private static func nextApplicationNumber(_ db: Database) throws -> String {
-        // One cached statement per number (the benchmark mix leaves a tenth of its applications unnumbered; preparing
-        // two statements for each was 4% of the writer's time).
+        // One cached statement per number (preparing two statements for each unnumbered application of the
+        // benchmark mix was 4% of the writer's time).
         let next = try db.cachedStatement(sql: """
             INSERT INTO counters (name, value) VALUES ('application', 1)
             ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value
