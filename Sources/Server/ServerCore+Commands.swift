@@ -17,7 +17,7 @@ extension ServerCore {
                 return .error(.authRequired, "log in first: AUTH <user> <password> [<totp-code>]")
             }
             let now = clock()
-            if let reason = session.expiry(at: now, limits: (configuration.limits.sessionIdle, configuration.limits.sessionLifetime)) {
+            if let reason = session.expiry(at: now, limits: sessionLimits) {
                 sessions.end(session, reason: reason)
                 state.login = .anonymous
                 return .error(.sessionExpired, "\(reason); log in again")
@@ -150,8 +150,7 @@ extension ServerCore {
     /// its commit is durable. Returns false, having done nothing, for anything else: `handle` then answers it
     /// (session expired, forbidden, malformed JSON) exactly as any other request.
     func submitWithoutTask(_ json: [UInt8], session: Session, at now: Date, into reply: PendingReply) -> Bool {
-        let limits = configuration.limits
-        guard session.expiry(at: now, limits: (limits.sessionIdle, limits.sessionLifetime)) == nil, session.roles.contains(.intake),
+        guard session.expiry(at: now, limits: sessionLimits) == nil, session.roles.contains(.intake),
               JSONMembers.isObject(json) else { return false }
         session.touch(at: now)
         let user = session.user
@@ -240,6 +239,11 @@ extension ServerCore {
             return .error(.badArgument, "no command \(Reply.quote(topic)); HELP lists the commands")
         }
         return .ok(json(spec))
+    }
+
+    /// A session's idle and absolute timeouts, as `Session.expiry` and `Sessions.sweep` take them.
+    var sessionLimits: (idle: Double, lifetime: Double) {
+        (configuration.limits.sessionIdle, configuration.limits.sessionLifetime)
     }
 
     func require(_ session: Session, _ roles: Set<Role>, to what: String) throws {

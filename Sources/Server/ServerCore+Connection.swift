@@ -153,7 +153,7 @@ extension ServerCore {
             }
             let (last, session) = connection.activity
             if let session {
-                if let reason = session.expiry(at: now, limits: (limits.sessionIdle, limits.sessionLifetime)) {
+                if let reason = session.expiry(at: now, limits: sessionLimits) {
                     sessions.end(session, reason: reason)
                     connection.terminate(reason)
                     return

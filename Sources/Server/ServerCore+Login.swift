@@ -36,7 +36,7 @@ extension ServerCore {
     func resume(token: String, state: inout ConnectionState) async -> Reply {
         let now = clock()
         guard let session = sessions.session(token: token),
-              session.expiry(at: now, limits: (configuration.limits.sessionIdle, configuration.limits.sessionLifetime)) == nil else {
+              session.expiry(at: now, limits: sessionLimits) == nil else {
             return .error(.sessionExpired, "no live session with that token; log in with AUTH")
         }
         // A disabled user's sessions are ended already; check again in case it happened a moment ago.
@@ -71,7 +71,7 @@ extension ServerCore {
         let now = clock()
         limiter.recordSuccess(account: credentials.name)
         // Sessions that ran out without a LOGOUT are forgotten here, so the registry holds only live ones.
-        sessions.sweep(at: now, limits: (configuration.limits.sessionIdle, configuration.limits.sessionLifetime))
+        sessions.sweep(at: now, limits: sessionLimits)
         let session = sessions.create(user: credentials.name, tier: credentials.tier, roles: credentials.roles, at: now)
         state.login = .session(session)
         state.refusedBeforeAuth = 0
