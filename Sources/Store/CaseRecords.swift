@@ -15,25 +15,26 @@ enum CaseRecords {
             SELECT tier, sla_seconds, due_at, outcome, decided_by, decided_at, reason
             FROM case_levels WHERE application = ? ORDER BY level
             """), arguments: [key]).map { level in
-            var value = ApprovalCase.Level(tier: level["tier"], slaSeconds: level["sla_seconds"])
-            value.dueAt = (level["due_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-            value.outcome = (level["outcome"] as String?).flatMap(ApprovalCase.Level.Outcome.init(rawValue:))
-            value.decidedBy = level["decided_by"]
-            value.decidedAt = (level["decided_at"] as Double?).map(Date.init(timeIntervalSince1970:))
-            value.reason = level["reason"]
+            // Columns by position, as selected (here and below): every action loads its case, and a lookup by name
+            // compares lowercased names.
+            var value = ApprovalCase.Level(tier: level[0], slaSeconds: level[1])
+            value.dueAt = (level[2] as Double?).map(Date.init(timeIntervalSince1970:))
+            value.outcome = (level[3] as String?).flatMap(ApprovalCase.Level.Outcome.init(rawValue:))
+            value.decidedBy = level[4]
+            value.decidedAt = (level[5] as Double?).map(Date.init(timeIntervalSince1970:))
+            value.reason = level[6]
             return value
         }
         var lease: ApprovalCase.Lease?
-        if let token: String = row["lease_token"] {
-            lease = ApprovalCase.Lease(holder: row["lease_holder"], token: token,
-                                       expiresAt: Date(timeIntervalSince1970: row["lease_expires_at"]))
+        if let token: String = row[7] {
+            lease = ApprovalCase.Lease(holder: row[6], token: token, expiresAt: Date(timeIntervalSince1970: row[8]))
         }
-        guard let status = ApprovalCase.Status(rawValue: row["status"]) else {
+        guard let status = ApprovalCase.Status(rawValue: row[0]) else {
             throw StoreError(.storage, "case \(id) has an unknown status")
         }
-        return ApprovalCase(restoring: id, submittedBy: row["submitted_by"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                            levels: levels, current: row["current_level"], status: status, lease: lease,
-                            pausedRemaining: row["paused_remaining"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+        return ApprovalCase(restoring: id, submittedBy: row[1], createdAt: Date(timeIntervalSince1970: row[2]),
+                            levels: levels, current: row[4], status: status, lease: lease,
+                            pausedRemaining: row[5], updatedAt: Date(timeIntervalSince1970: row[3]))
     }
 
     static func insert(_ db: Database, key: Int64, _ value: ApprovalCase) throws {

@@ -144,6 +144,6 @@ extension Store {
             INSERT INTO case_decisions (application, outcome, decided_by, decided_at, reason, input_hash, ruleset, reasons)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [key, decided.status.rawValue, level.decidedBy, now.timeIntervalSince1970, level.reason,
-                             automatic["input_hash"], automatic["ruleset"], automatic["reasons"]])
+                             automatic[0], automatic[1], automatic[2]])
     }
 }

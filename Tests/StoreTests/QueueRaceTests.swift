@@ -109,4 +109,37 @@ import Workflow
         #expect(counts == [cases - 1, 0, cases - 1])
         #expect(try await fixture.store.verifyAudit().isValid)
     }
+
+    /// Actions one at a time (each a group of one, as most are when approvers act at human pace): a refusal changes
+    /// nothing and is reported with its own code, and the next action is applied as usual.
+    @Test func aLoneActionIsAppliedOrRefusedOnItsOwn() async throws {
+        let fixture = try await Fixture(.file)
+        let queue = ActionQueue(store: fixture.store)
+        try await fixture.store.addUser("solo", tier: 1, roles: [.approver], by: "admin", at: start)
+        _ = try await fixture.submit(Applications.tierOne("L-1"))
+        func rows() async throws -> [Int] {
+            try await fixture.store.writer.read { db in
+                [try Int.fetchOne(db, sql: "SELECT count(*) FROM audit")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM history")!,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM cases WHERE status = 'queued'")!]
+            }
+        }
+        let before = try await rows()
+        await #expect(throws: WorkflowError(.notClaimed, "case L-1 is queued, not claimed")) {
+            try await queue.perform(.approve(case: "L-1", token: "0123"), by: "solo", at: fixture.clock.now)
+        }
+        await #expect(throws: StoreError(.notFound, "no case L-2")) {
+            try await queue.perform(.claim(case: "L-2"), by: "solo", at: fixture.clock.now)
+        }
+        await #expect(throws: WorkflowError(.forbidden, "unknown user nobody")) {
+            try await queue.perform(.claim(case: "L-1"), by: "nobody", at: fixture.clock.now)
+        }
+        #expect(try await rows() == before)
+        let claim = try await queue.perform(.claim(case: "L-1"), by: "solo", at: fixture.clock.now)
+        #expect(claim.status == "claimed" && claim.holder == "solo" && claim.token?.count == 32)
+        let approval = try await queue.perform(.approve(case: "L-1", token: claim.token!), by: "solo", at: fixture.clock.now)
+        #expect(approval.status == "approved")
+        // Two actions: two audit records, two history entries, and the case left the queue.
+        #expect(try await rows() == [before[0] + 2, before[1] + 2, before[2] - 1])
+        #expect(try await fixture.store.verifyAudit().isValid)
+    }
 }

@@ -256,9 +256,11 @@ do {
         print("  load average before \(load0), after \(loadAverage())")
         if let path = ProcessInfo.processInfo.environment["SERVER_BENCH_TRACE"] {
             // One line per round trip, in the order sent: milliseconds since the first, NEXT or APPROVE, latency (ms).
+            // The first line gives the first one's CLOCK_MONOTONIC time (s), to line the trace up with `perf` or
+            // `strace` timestamps of the server.
             let trace = results.flatMap(\.trace).sorted { $0.sent < $1.sent }
             let first = trace.first?.sent ?? 0
-            let lines = trace.map { "\(format(Double($0.sent - first) / 1e6, 3)) \($0.kind == "N" ? "NEXT" : "APPROVE") \(format(Double($0.micros) / 1000, 3))" }
+            let lines = ["# first sent at CLOCK_MONOTONIC \(format(Double(first) / 1e9, 6)) s"] + trace.map { "\(format(Double($0.sent - first) / 1e6, 3)) \($0.kind == "N" ? "NEXT" : "APPROVE") \(format(Double($0.micros) / 1000, 3))" }
             try lines.joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
             print("  trace: \(trace.count) round trips in \(path)")
         }
