@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 4's two server benchmarks, several times each, every run preceded by a measure of the disk's own
 # synced-commit latency (scripts/fsync-latency.py, 1,000 syncs), one line per run. On this VM both the disk and
-# the CPU change speed from one hour to the next; the probe says which kind of hour a run came from.
+# the CPU change speed from one hour to the next; the probe says which kind of hour a run came from, and each line
+# ends with the VM's steal time during the run (CPU time the host gave to others; see scripts/approve-steal.py).
 #
 #   benchmarks/scripts/server-series.sh [RUNS] [RISKGATE]
 #
@@ -18,18 +19,30 @@ probe() {
     python3 scripts/fsync-latency.py --count 1000 | sed -E 's/.*\(ms\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+), p99.9 [0-9.]+, max ([0-9.]+).*/disk fsync p50 \1 p99 \2 max \3 ms/'
 }
 
+# The cpu line of /proc/stat: total jiffies and steal jiffies.
+cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $9 }' /proc/stat; }
+steal_since() {
+    read -r total0 steal0 <<<"$1"
+    read -r total1 steal1 <<<"$(cpu_ticks)"
+    awk -v t="$((total1 - total0))" -v s="$((steal1 - steal0))" 'BEGIN { printf "steal %.1f%%", t > 0 ? 100 * s / t : 0 }'
+}
+
 echo "$(date -u +%H:%M) $(uptime | sed 's/.*load/load/')"
 for _ in $(seq "$runs"); do
     disk=$(probe)
+    ticks=$(cpu_ticks)
     out=$("$bench" submit --count 100000 --connections 8 --depth 1024 --riskgate "$riskgate" 2>&1)
+    steal=$(steal_since "$ticks")
     seconds=$(sed -nE 's/^submit: .*: ([0-9.]+) s$/\1/p' <<<"$out")
     cpu=$(sed -nE 's/.*\(([0-9.]+% of one core), ([0-9.]+µs per request)\).*/\2/p' <<<"$out")
-    echo "submit   $(awk -v s="$seconds" 'BEGIN { printf "%6.0f/s", 100000 / s }')  $cpu  | $disk"
+    echo "submit   $(awk -v s="$seconds" 'BEGIN { printf "%6.0f/s", 100000 / s }')  $cpu  | $disk | $steal"
 done
 for _ in $(seq "$runs"); do
     disk=$(probe)
+    ticks=$(cpu_ticks)
     out=$("$bench" approve --cases 10000 --approvers 200 --think-ms 500 --riskgate "$riskgate" 2>&1)
+    steal=$(steal_since "$ticks")
     next=$(sed -nE 's/.*NEXT \(.*\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+),.*/p50 \1 p99 \2/p' <<<"$out")
     approve=$(sed -nE 's/.*APPROVE \(.*\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+),.*/p50 \1 p99 \2/p' <<<"$out")
-    echo "approve  NEXT $next  APPROVE $approve ms  | $disk"
+    echo "approve  NEXT $next  APPROVE $approve ms  | $disk | $steal"
 done
