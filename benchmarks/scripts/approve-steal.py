@@ -12,7 +12,8 @@ every 5 ms, cuts the run into windows of W ms (default 50), and reports the late
 sent in windows where neither that window nor the one before had a steal tick, and of the others.
 
 Needs the bench built (`swift build -c release --product server-bench` in benchmarks/) and `riskgate` built in
-release mode (default `../.build/release/riskgate` seen from benchmarks/).
+release mode (without --riskgate, where server-bench looks: ../.build-benchserver/release/riskgate, then
+../.build/release/riskgate, seen from benchmarks/).
 """
 import argparse
 import os
@@ -54,7 +55,7 @@ def describe(name, latencies):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--riskgate", default="../.build/release/riskgate")
+    parser.add_argument("--riskgate", help="the riskgate binary (default: server-bench's)")
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--approvers", type=int, default=200)
     parser.add_argument("--think-ms", type=int, default=500)
@@ -65,7 +66,9 @@ def main():
     trace = options.keep_trace or tempfile.mktemp(prefix="approve-trace-", suffix=".txt")
     environment = dict(os.environ, SERVER_BENCH_TRACE=trace)
     command = [os.path.join(BENCHMARKS, ".build/release/server-bench"), "approve", "--cases", str(options.cases),
-               "--approvers", str(options.approvers), "--think-ms", str(options.think_ms), "--riskgate", options.riskgate]
+               "--approvers", str(options.approvers), "--think-ms", str(options.think_ms)]
+    if options.riskgate:
+        command += ["--riskgate", os.path.abspath(options.riskgate)]
     stop, samples = threading.Event(), []
     sampler = threading.Thread(target=sample_steal, args=(stop, samples), daemon=True)
     sampler.start()
