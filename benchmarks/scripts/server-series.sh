@@ -24,7 +24,7 @@ cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $9 }' /proc/stat; }
 steal_since() {
     read -r total0 steal0 <<<"$1"
     read -r total1 steal1 <<<"$(cpu_ticks)"
-    awk -v t="$((total1 - total0))" -v s="$((steal1 - steal0))" 'BEGIN { printf "steal %.1f%%", t > 0 ? 100 * s / t : 0 }'
+    awk -v t="$((total1 - total0))" -v s="$((steal1 - steal0))" 'BEGIN { printf "steal %.1f%%", (t > 0 ? 100 * s / t : 0) }'
 }
 
 echo "$(date -u +%H:%M) $(uptime | sed 's/.*load/load/')"
