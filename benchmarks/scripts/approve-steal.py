@@ -5,7 +5,7 @@ hypervisor was taking CPU from this machine when they were sent.
     benchmarks/scripts/approve-steal.py [--riskgate PATH] [--cases N] [--approvers A] [--think-ms T]
                                         [--window-ms W] [--keep-trace FILE]
 
-A guest's "steal" time (the 8th value of the `cpu` line of /proc/stat, in 10 ms ticks) is time a vCPU wanted to
+A guest's "steal" time (the 8th value of the `cpu` line of /proc/stat, in clock ticks) is time a vCPU wanted to
 run but the host ran something else. Every round trip waits for the store's one writer thread and an event loop;
 when the host takes the vCPU one of them runs on, every request in flight waits. The script samples /proc/stat
 every 5 ms, cuts the run into windows of W ms (default 50), and reports the latency percentiles of the round trips
@@ -63,7 +63,11 @@ def main():
     parser.add_argument("--keep-trace", help="keep the bench's round-trip trace in this file")
     options = parser.parse_args()
 
-    trace = options.keep_trace or tempfile.mktemp(prefix="approve-trace-", suffix=".txt")
+    if options.keep_trace:
+        trace = options.keep_trace
+    else:
+        with tempfile.NamedTemporaryFile(prefix="approve-trace-", suffix=".txt", delete=False) as f:
+            trace = f.name
     environment = dict(os.environ, SERVER_BENCH_TRACE=trace)
     command = [os.path.join(BENCHMARKS, ".build/release/server-bench"), "approve", "--cases", str(options.cases),
                "--approvers", str(options.approvers), "--think-ms", str(options.think_ms)]
@@ -107,8 +111,9 @@ def main():
 
     run_seconds = end - start
     windows = int(run_seconds // window) + 1
-    ticks = sum(steal_by_window.values())
-    print(f"  steal: {ticks * 10} ms of 2 × {run_seconds:.1f} s ({100 * ticks * 0.01 / (2 * run_seconds):.1f}% of the CPU), "
+    stolen_seconds = sum(steal_by_window.values()) / os.sysconf("SC_CLK_TCK")
+    cpus = os.cpu_count()
+    print(f"  steal: {stolen_seconds * 1000:.0f} ms of {cpus} × {run_seconds:.1f} s ({100 * stolen_seconds / (cpus * run_seconds):.1f}% of the CPU), "
           f"in {len(steal_by_window)} of {windows} windows of {options.window_ms:g} ms")
     print(describe("all", clear + stolen))
     print(describe("sent where no steal (window and the one before)", clear))
