@@ -26,9 +26,10 @@ cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $9 }' /proc/stat; }
 run() {
     local label=$1 binary=$2
     shift 2
-    local ticks out
+    local ticks out binary_option=()
+    [ -n "$binary" ] && binary_option=(--riskgate "$binary")
     ticks=$(cpu_ticks)
-    out=$(env "$@" "$bench" approve --cases 10000 --approvers 200 --think-ms 500 ${binary:+--riskgate "$binary"} 2>&1)
+    out=$(env "$@" "$bench" approve --cases 10000 --approvers 200 --think-ms 500 "${binary_option[@]}" 2>&1)
     read -r total0 steal0 <<<"$ticks"
     read -r total1 steal1 <<<"$(cpu_ticks)"
     local next approve cpu
