@@ -20,7 +20,8 @@ floor=.build/floor-server
 mkdir -p .build
 cc -O2 -Wall -Wextra -pthread -o "$floor" floor/floor-server.c
 
-cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $9 }' /proc/stat; }
+# shellcheck source=steal.sh
+source scripts/steal.sh
 
 # run LABEL BINARY [VAR=VALUE…]: one approve run, one line.
 run() {
@@ -30,16 +31,14 @@ run() {
     [ -n "$binary" ] && binary_option=(--riskgate "$binary")
     ticks=$(cpu_ticks)
     out=$(env "$@" "$bench" approve --cases 10000 --approvers 200 --think-ms 500 "${binary_option[@]}" 2>&1)
-    read -r total0 steal0 <<<"$ticks"
-    read -r total1 steal1 <<<"$(cpu_ticks)"
-    local next approve cpu
+    local steal next approve cpu
+    steal=$(steal_since "$ticks")
     next=$(sed -nE 's/.*NEXT \(.*\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+), p99.9 ([0-9.]+),.*/p50 \1 p99 \2 p99.9 \3/p' <<<"$out")
     approve=$(sed -nE 's/.*APPROVE \(.*\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+), p99.9 ([0-9.]+),.*/p50 \1 p99 \2 p99.9 \3/p' <<<"$out")
     cpu=$(sed -nE 's/.*CPU during the run: server ([0-9.]+) s.*/\1/p' <<<"$out")
     [ -n "$next" ] || { echo "$label: the run failed:"; echo "$out"; exit 1; }
-    printf '%s %-13s NEXT %s | APPROVE %s ms | server CPU %s s | steal %s\n' "$(date -u +%H:%M:%S)" "$label" \
-        "$next" "$approve" "$cpu" \
-        "$(awk -v t="$((total1 - total0))" -v s="$((steal1 - steal0))" 'BEGIN { printf "%.1f%%", (t > 0 ? 100 * s / t : 0) }')"
+    printf '%s %-13s NEXT %s | APPROVE %s ms | server CPU %s s | %s\n' "$(date -u +%H:%M:%S)" "$label" \
+        "$next" "$approve" "$cpu" "$steal"
 }
 
 echo "$(date -u +%H:%M) $(uptime | sed 's/.*load/load/')"

@@ -19,13 +19,8 @@ probe() {
     python3 scripts/fsync-latency.py --count 1000 | sed -E 's/.*\(ms\): p50 ([0-9.]+), p90 [0-9.]+, p99 ([0-9.]+), p99.9 [0-9.]+, max ([0-9.]+).*/disk fsync p50 \1 p99 \2 max \3 ms/'
 }
 
-# The cpu line of /proc/stat: total jiffies and steal jiffies.
-cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $9 }' /proc/stat; }
-steal_since() {
-    read -r total0 steal0 <<<"$1"
-    read -r total1 steal1 <<<"$(cpu_ticks)"
-    awk -v t="$((total1 - total0))" -v s="$((steal1 - steal0))" 'BEGIN { printf "steal %.1f%%", (t > 0 ? 100 * s / t : 0) }'
-}
+# shellcheck source=steal.sh
+source scripts/steal.sh
 
 echo "$(date -u +%H:%M) $(uptime | sed 's/.*load/load/')"
 for _ in $(seq "$runs"); do
