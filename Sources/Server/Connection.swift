@@ -247,6 +247,11 @@ final class Connection: Sendable {
         }
     }
 
+    /// Nothing more will be sent: the close is queued, or the client was abandoned.
+    var isEnding: Bool {
+        state.withLockedValue { $0.finished }
+    }
+
     /// A request is being handled.
     var isBusy: Bool {
         state.withLockedValue { $0.busy }

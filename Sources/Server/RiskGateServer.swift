@@ -43,22 +43,10 @@ public final class RiskGateServer: Service, Sendable {
         core.logger.notice("listening", metadata: ["server.addresses": "\(addresses.map(\.description))"])
 
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for listener in channels {
-                    group.addTask {
-                        do {
-                            try await listener.executeThenClose { inbound in
-                                try await withThrowingDiscardingTaskGroup { connections in
-                                    for try await connection in inbound {
-                                        connections.addTask { await self.core.serve(connection.channel, cap: connection.cap) }
-                                    }
-                                }
-                            }
-                        } catch {
-                            self.core.logger.error("listener failed", metadata: ["error": "\(error)"])
-                        }
-                    }
-                }
+            await withTaskGroup(of: Void.self) { limits in
+                limits.addTask { await self.core.enforceTimeLimits() }
+                await serve(channels)
+                limits.cancelAll()
             }
         } onGracefulShutdown: {
             self.shutdown()
@@ -66,6 +54,27 @@ public final class RiskGateServer: Service, Sendable {
         await core.releaseAllClaims()
         ready.finish()
         core.logger.notice("stopped")
+    }
+
+    /// Accepts on every listener until they close, and serves each connection; returns when all have ended.
+    private func serve(_ channels: [NIOAsyncChannel<Accepted, Never>]) async {
+        await withDiscardingTaskGroup { group in
+            for listener in channels {
+                group.addTask {
+                    do {
+                        try await listener.executeThenClose { inbound in
+                            try await withThrowingDiscardingTaskGroup { connections in
+                                for try await connection in inbound {
+                                    connections.addTask { await self.core.serve(connection.channel, cap: connection.cap) }
+                                }
+                            }
+                        }
+                    } catch {
+                        self.core.logger.error("listener failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
     }
 
     /// Closes the listeners, stops every connection reading, and closes stragglers after the grace period.

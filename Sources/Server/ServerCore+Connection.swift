@@ -47,13 +47,11 @@ extension ServerCore {
         state.deliver = { [connection] reply in connection.push(reply) }
         do {
             try await channel.executeThenClose { inbound, outbound in
-                let watchdog = Task { await self.watch(connection) }
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await connection.drain(into: outbound) }
                     await self.read(inbound, connection: connection, state: &state, cap: cap, executor: executor)
                     connection.finish()
                 }
-                watchdog.cancel()
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["client.address": "\(address)", "error": "\(error)"])
@@ -139,30 +137,36 @@ extension ServerCore {
     }
 
     /// Closes the connection when it has been idle too long before login, or when its session ran out.
-    private func watch(_ connection: Connection) async {
+    /// The time limits of every live connection, checked by one loop for the whole server (not a timer per
+    /// connection): a client that stopped reading, an expired session, idleness before login. Runs until cancelled.
+    func enforceTimeLimits() async {
         let limits = configuration.limits
         let period = max(0.05, min(1, limits.idleBeforeAuth / 4, limits.sessionIdle / 4, limits.stalledOutput / 4))
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(period))
             guard !Task.isCancelled else { return }
-            let now = clock()
-            if connection.outputStall(at: Date()) > limits.stalledOutput {
-                logger.info("client stopped reading; disconnected", metadata: ["limit.seconds": "\(limits.stalledOutput)"])
-                connection.abandon()
-                return
+            for connection in live.withLockedValue({ Array($0.values) }) { check(connection, limits: limits) }
+        }
+    }
+
+    /// One connection's time limits; a connection already ending is left alone.
+    private func check(_ connection: Connection, limits: Limits) {
+        guard !connection.isEnding else { return }
+        let now = clock()
+        if connection.outputStall(at: Date()) > limits.stalledOutput {
+            logger.info("client stopped reading; disconnected", metadata: ["limit.seconds": "\(limits.stalledOutput)"])
+            connection.abandon()
+            return
+        }
+        let (last, session) = connection.activity
+        if let session {
+            if let reason = session.expiry(at: now, limits: sessionLimits) {
+                sessions.end(session, reason: reason)
+                connection.terminate(reason)
             }
-            let (last, session) = connection.activity
-            if let session {
-                if let reason = session.expiry(at: now, limits: sessionLimits) {
-                    sessions.end(session, reason: reason)
-                    connection.terminate(reason)
-                    return
-                }
-            } else if !connection.isBusy, now.timeIntervalSince(last) >= limits.idleBeforeAuth {
-                // A login being checked is not idleness (password hashing can queue behind others on a busy server).
-                connection.terminate("idle before login")
-                return
-            }
+        } else if !connection.isBusy, now.timeIntervalSince(last) >= limits.idleBeforeAuth {
+            // A login being checked is not idleness (password hashing can queue behind others on a busy server).
+            connection.terminate("idle before login")
         }
     }
 

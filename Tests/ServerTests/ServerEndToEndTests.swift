@@ -200,6 +200,30 @@ import Testing
         try await live.stop()
     }
 
+    /// One loop enforces every connection's limits: an idle session and an idle anonymous connection are both
+    /// closed with their reason, while a session kept busy stays open (`PING` needs no login, so it would not).
+    @Test func idleSessionsAndConnectionsCloseWhileABusyOneStays() async throws {
+        let live = try await LiveServer.start {
+            $0.limits.sessionIdle = 1.5
+            $0.limits.idleBeforeAuth = 1.5
+        }
+        let busy = try await live.adminClient()
+        let quiet = try await live.user("quinn", tier: 1, roles: "approver", admin: busy)
+        let anonymous = try await live.connect()
+        let opened = Date()
+        for _ in 0..<6 {
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await busy.call("WHOAMI").hasPrefix("OK {\"user\":\"admin\""))
+        }
+        #expect(try await quiet.next(timeout: 5) == "EVENT session {\"state\":\"closed\",\"reason\":\"the session was idle too long\"}")
+        #expect(try await quiet.waitClosed())
+        #expect(try await anonymous.next(timeout: 5) == "EVENT session {\"state\":\"closed\",\"reason\":\"idle before login\"}")
+        #expect(try await anonymous.waitClosed())
+        #expect(Date().timeIntervalSince(opened) < 4.5)
+        #expect(try await busy.call("WHOAMI").hasPrefix("OK {"))
+        try await live.stop()
+    }
+
     /// A login still being checked is not idleness: real-cost password hashing (~0.4 s) outlasts a 0.2 s limit.
     @Test func aLoginSlowerThanTheIdleLimitIsAnswered() async throws {
         let live = try await LiveServer.start {
