@@ -136,7 +136,6 @@ extension ServerCore {
         for reply in submits { _ = await reply.line }
     }
 
-    /// Closes the connection when it has been idle too long before login, or when its session ran out.
     /// The time limits of every live connection, checked by one loop for the whole server (not a timer per
     /// connection): a client that stopped reading, an expired session, idleness before login. Runs until cancelled.
     func enforceTimeLimits() async {
