@@ -18,6 +18,8 @@
  * FLOOR_SYNC=0 in the environment skips the fdatasync (the loopback and scheduling floor without the disk).
  * FLOOR_WORK_US=N spins N µs of CPU on the writer per durable action, standing in for a store's own work
  * (riskgate's writer spends about 450 µs of CPU per NEXT or APPROVE).
+ * FLOOR_PIPELINE=1 moves the sync and the answers to a syncer thread, so the writer works on the next group while
+ * the last one is being synced (a group is still answered only after a sync that covers it).
  * This is benchmark tooling only: it stores nothing anyone reads back.
  */
 #define _GNU_SOURCE
@@ -78,6 +80,10 @@ static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
 static struct action *queue_head, *queue_tail;
 static int log_fd = -1;
 static int sync_enabled = 1;
+static int pipeline; /* FLOOR_PIPELINE=1: a syncer thread syncs while the writer works on the next group */
+static struct action *sync_head, *sync_tail;
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_ready = PTHREAD_COND_INITIALIZER;
 static long work_ns; /* FLOOR_WORK_US: CPU spent per durable action on the writer, as a store's own work would */
 static atomic_long queued_cases, next_case, approved;
 
@@ -255,6 +261,41 @@ static void burn(long nanoseconds) {
     } while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < nanoseconds);
 }
 
+/* Hands every action back to its connection's loop, then wakes each loop once. */
+static void hand_back(struct action *group) {
+    int wake[LOOPS] = {0};
+    while (group) {
+        struct action *a = group;
+        group = a->next;
+        struct loop *loop = a->connection->loop;
+        pthread_mutex_lock(&loop->lock);
+        a->next = loop->done;
+        loop->done = a;
+        pthread_mutex_unlock(&loop->lock);
+        wake[loop - loops] = 1;
+    }
+    for (int l = 0; l < LOOPS; l++) {
+        if (!wake[l]) continue;
+        uint64_t one = 1;
+        if (write(loops[l].wake, &one, sizeof one) < 0) die("eventfd write");
+    }
+}
+
+/* FLOOR_PIPELINE=1: one fdatasync covers every group written since the last, then they are answered. */
+static void *syncer_main(void *argument) {
+    (void)argument;
+    for (;;) {
+        pthread_mutex_lock(&sync_lock);
+        while (!sync_head) pthread_cond_wait(&sync_ready, &sync_lock);
+        struct action *groups = sync_head;
+        sync_head = sync_tail = NULL;
+        pthread_mutex_unlock(&sync_lock);
+        if (sync_enabled && fdatasync(log_fd) != 0) die("fdatasync");
+        hand_back(groups);
+    }
+    return NULL;
+}
+
 static void *writer_main(void *argument) {
     (void)argument;
     char record[256];
@@ -282,25 +323,19 @@ static void *writer_main(void *argument) {
                 snprintf(a->reply, sizeof a->reply, "OK {\"status\":\"approved\"}");
             }
         }
+        if (pipeline) {
+            /* The next group's work overlaps this group's sync: the syncer thread syncs and answers. */
+            pthread_mutex_lock(&sync_lock);
+            struct action *last = group;
+            while (last->next) last = last->next;
+            if (sync_tail) sync_tail->next = group; else sync_head = group;
+            sync_tail = last;
+            pthread_cond_signal(&sync_ready);
+            pthread_mutex_unlock(&sync_lock);
+            continue;
+        }
         if (sync_enabled && fdatasync(log_fd) != 0) die("fdatasync");
-
-        /* Hand every action back to its connection's loop, then wake each loop once. */
-        int wake[LOOPS] = {0};
-        while (group) {
-            struct action *a = group;
-            group = a->next;
-            struct loop *loop = a->connection->loop;
-            pthread_mutex_lock(&loop->lock);
-            a->next = loop->done;
-            loop->done = a;
-            pthread_mutex_unlock(&loop->lock);
-            wake[loop - loops] = 1;
-        }
-        for (int l = 0; l < LOOPS; l++) {
-            if (!wake[l]) continue;
-            uint64_t one = 1;
-            if (write(loops[l].wake, &one, sizeof one) < 0) die("eventfd write");
-        }
+        hand_back(group);
     }
     return NULL;
 }
@@ -312,6 +347,8 @@ int main(int argc, char **argv) {
     sync_enabled = !(sync && strcmp(sync, "0") == 0);
     const char *work = getenv("FLOOR_WORK_US");
     work_ns = work ? atol(work) * 1000L : 0;
+    const char *pipelined = getenv("FLOOR_PIPELINE");
+    pipeline = pipelined && strcmp(pipelined, "1") == 0;
     char path[4096];
     snprintf(path, sizeof path, "%s.floor-log", db);
     log_fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -343,6 +380,10 @@ int main(int argc, char **argv) {
     }
     pthread_t writer;
     pthread_create(&writer, NULL, writer_main, NULL);
+    if (pipeline) {
+        pthread_t syncer;
+        pthread_create(&syncer, NULL, syncer_main, NULL);
+    }
 
     printf("riskgate: listening on [IPv4]127.0.0.1/127.0.0.1:%d\n", ntohs(address.sin_port));
     printf("  first administrator\n    password: floor-admin\n    TOTP secret: JBSWY3DPEHPK3PXP\n");
