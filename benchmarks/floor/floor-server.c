@@ -75,15 +75,18 @@ struct connection {
 };
 
 static struct loop loops[LOOPS];
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
-static struct action *queue_head, *queue_tail;
+/* A list of actions handed from threads to one consumer thread. */
+struct handoff {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    struct action *head, *tail;
+};
+#define HANDOFF_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL}
+static struct handoff to_writer = HANDOFF_INIT;
+static struct handoff to_syncer = HANDOFF_INIT; /* FLOOR_PIPELINE=1 only */
 static int log_fd = -1;
 static int sync_enabled = 1;
 static int pipeline; /* FLOOR_PIPELINE=1: a syncer thread syncs while the writer works on the next group */
-static struct action *sync_head, *sync_tail;
-static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sync_ready = PTHREAD_COND_INITIALIZER;
 static long work_ns; /* FLOOR_WORK_US: CPU spent per durable action on the writer, as a store's own work would */
 static atomic_long queued_cases, next_case, approved;
 
@@ -134,13 +137,30 @@ static void release_ready(struct connection *c) {
     }
 }
 
+/* Appends the chain of actions starting at `first` (linked by `next`, ending in NULL) and wakes the consumer. */
+static void hand_off(struct handoff *h, struct action *first) {
+    struct action *last = first;
+    while (last->next) last = last->next;
+    pthread_mutex_lock(&h->lock);
+    if (h->tail) h->tail->next = first; else h->head = first;
+    h->tail = last;
+    pthread_cond_signal(&h->ready);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits for actions and takes all of them, in order. */
+static struct action *take_all(struct handoff *h) {
+    pthread_mutex_lock(&h->lock);
+    while (!h->head) pthread_cond_wait(&h->ready, &h->lock);
+    struct action *all = h->head;
+    h->head = h->tail = NULL;
+    pthread_mutex_unlock(&h->lock);
+    return all;
+}
+
 static void enqueue(struct action *a) {
     a->next = NULL;
-    pthread_mutex_lock(&queue_lock);
-    if (queue_tail) queue_tail->next = a; else queue_head = a;
-    queue_tail = a;
-    pthread_cond_signal(&queue_ready);
-    pthread_mutex_unlock(&queue_lock);
+    hand_off(&to_writer, a);
 }
 
 static int starts(const char *line, const char *word) { return strncmp(line, word, strlen(word)) == 0; }
@@ -285,11 +305,7 @@ static void hand_back(struct action *group) {
 static void *syncer_main(void *argument) {
     (void)argument;
     for (;;) {
-        pthread_mutex_lock(&sync_lock);
-        while (!sync_head) pthread_cond_wait(&sync_ready, &sync_lock);
-        struct action *groups = sync_head;
-        sync_head = sync_tail = NULL;
-        pthread_mutex_unlock(&sync_lock);
+        struct action *groups = take_all(&to_syncer);
         if (sync_enabled && fdatasync(log_fd) != 0) die("fdatasync");
         hand_back(groups);
     }
@@ -302,11 +318,7 @@ static void *writer_main(void *argument) {
     memset(record, 'r', sizeof record);
     off_t offset = 0;
     for (;;) {
-        pthread_mutex_lock(&queue_lock);
-        while (!queue_head) pthread_cond_wait(&queue_ready, &queue_lock);
-        struct action *group = queue_head;
-        queue_head = queue_tail = NULL;
-        pthread_mutex_unlock(&queue_lock);
+        struct action *group = take_all(&to_writer);
 
         for (struct action *a = group; a; a = a->next) {
             if (work_ns > 0) burn(work_ns);
@@ -325,13 +337,7 @@ static void *writer_main(void *argument) {
         }
         if (pipeline) {
             /* The next group's work overlaps this group's sync: the syncer thread syncs and answers. */
-            pthread_mutex_lock(&sync_lock);
-            struct action *last = group;
-            while (last->next) last = last->next;
-            if (sync_tail) sync_tail->next = group; else sync_head = group;
-            sync_tail = last;
-            pthread_cond_signal(&sync_ready);
-            pthread_mutex_unlock(&sync_lock);
+            hand_off(&to_syncer, group);
             continue;
         }
         if (sync_enabled && fdatasync(log_fd) != 0) die("fdatasync");
