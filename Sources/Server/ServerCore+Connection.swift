@@ -144,15 +144,16 @@ extension ServerCore {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(period))
             guard !Task.isCancelled else { return }
-            for connection in live.withLockedValue({ Array($0.values) }) { check(connection, limits: limits) }
+            // Sessions use the server's clock (injectable); output stalls are measured in real time.
+            let (now, wallClock) = (clock(), Date())
+            for connection in live.withLockedValue({ Array($0.values) }) { check(connection, limits: limits, now: now, wallClock: wallClock) }
         }
     }
 
     /// One connection's time limits; a connection already ending is left alone.
-    private func check(_ connection: Connection, limits: Limits) {
+    private func check(_ connection: Connection, limits: Limits, now: Date, wallClock: Date) {
         guard !connection.isEnding else { return }
-        let now = clock()
-        if connection.outputStall(at: Date()) > limits.stalledOutput {
+        if connection.outputStall(at: wallClock) > limits.stalledOutput {
             logger.info("client stopped reading; disconnected", metadata: ["limit.seconds": "\(limits.stalledOutput)"])
             connection.abandon()
             return

@@ -74,7 +74,6 @@ struct connection {
     struct action *fifo_head, *fifo_tail; /* actions not yet answered, in request order */
 };
 
-static struct loop loops[LOOPS];
 /* A list of actions handed from threads to one consumer thread. */
 struct handoff {
     pthread_mutex_t lock;
@@ -82,6 +81,8 @@ struct handoff {
     struct action *head, *tail;
 };
 #define HANDOFF_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL}
+
+static struct loop loops[LOOPS];
 static struct handoff to_writer = HANDOFF_INIT;
 static struct handoff to_syncer = HANDOFF_INIT; /* FLOOR_PIPELINE=1 only */
 static int log_fd = -1;
